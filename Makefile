@@ -1,0 +1,58 @@
+# Skyfront LMS — everything runs from a project-local virtualenv (.venv).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-all install install-dev translations extract-messages update-catalogs db courses demo clean
+
+# Installed marker files: reinstall when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## Compile the catalogs (.po -> .mo); .mo files are build output, not committed.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d translations --statistics 2>&1 | tail -n +1
+
+## After changing UI strings: re-extract messages.pot and merge it into the catalogs.
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project "Skyfront LMS" --copyright-holder "Skyfront LMS" -o translations/messages.pot .
+update-catalogs: extract-messages
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location --omit-header --no-fuzzy-matching
+
+db: $(VENV)/.installed
+	$(FLASK) db upgrade
+
+courses: db
+	$(FLASK) lms import-courses
+
+## The try-it path: install, migrate, import courses, demo accounts (new database only), serve.
+run: translations courses
+	$(FLASK) lms demo
+	@echo ""
+	@echo "Skyfront LMS is running at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	@echo ""
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## The whole unit and page test suite (SQLite, or LMS_DATABASE_URL when set).
+test: $(VENV)/.installed-dev
+	$(BIN)/pybabel compile -d translations --statistics
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache translations/*/LC_MESSAGES/*.mo

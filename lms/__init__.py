@@ -1,0 +1,64 @@
+"""Skyfront LMS: a bilingual learning platform for the King Skyfront drug-discovery programs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from .config import PACKAGE_DIR, PROJECT_DIR, Defaults, env_overrides, load_or_create_secret_key
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, CLI."""
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("LMS_INSTANCE_PATH") or PROJECT_DIR / "instance"
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()),
+        instance_relative_config=True,
+        static_folder=str(PROJECT_DIR / "static"),
+        template_folder=str(PACKAGE_DIR / "templates"),
+    )
+    _configure(app, config or {})
+
+    from . import extensions, i18n, security, views
+    from .cli import register_cli
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(PACKAGE_DIR / "migrations"))
+    extensions.csrf.init_app(app)
+    extensions.babel.init_app(app, locale_selector=i18n.select_locale)
+    security.init_app(app)
+    views.init_app(app)
+    register_cli(app)
+    return app
+
+
+def _configure(app: Flask, overrides: dict) -> None:
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(env_overrides())
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(Path(app.instance_path))
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", None)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            app.config["DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'lms.sqlite'}"
+        )
+    app.config.update(
+        BABEL_DEFAULT_LOCALE="ja",
+        BABEL_DEFAULT_TIMEZONE="Asia/Tokyo",
+        # Flask-Babel resolves relative paths against the package; the catalogs live at the repo root.
+        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_DIR / "translations"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(app.config["HTTPS"]),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=bool(app.config["HTTPS"]),
+        PREFERRED_URL_SCHEME="https" if app.config["HTTPS"] else "http",
+        WTF_CSRF_TIME_LIMIT=None,  # a long-open form must not lose what was typed; the token is tied to the session
+    )

@@ -1,0 +1,95 @@
+"""Configuration defaults.
+
+Order of precedence (last wins): these defaults, ``instance/config.py``,
+``LMS_*`` environment variables, the ``config`` mapping passed to ``create_app``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+
+
+class Defaults:
+    SECRET_KEY: str | None = None
+    # SQLAlchemy URL; the SQLite default lives in instance/ (filled in by create_app).
+    DATABASE_URL: str | None = None
+    COURSES_DIR = str(PROJECT_DIR / "courses")
+
+    # Accounts
+    OPEN_REGISTRATION = False
+    PASSWORD_MIN_LENGTH = 10
+    INVITATION_TTL_HOURS = 72
+    PASSWORD_RESET_TTL_MINUTES = 60
+    # Used to build absolute links in mail when there is no request (CLI).
+    BASE_URL = "http://127.0.0.1:5000"
+
+    # Mail: SMTP when SMTP_HOST is set, otherwise files in instance/outbox/.
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 587
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = True
+    MAIL_FROM = "Skyfront LMS <no-reply@skyfront-lms.invalid>"
+
+    # Set to true behind HTTPS: marks the session cookie Secure.
+    HTTPS = False
+
+    PAGE_SIZE = 25
+
+
+# Keys read from LMS_<KEY> environment variables, with their types.
+_ENV_TYPES = {
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "COURSES_DIR": str,
+    "OPEN_REGISTRATION": bool,
+    "PASSWORD_MIN_LENGTH": int,
+    "INVITATION_TTL_HOURS": int,
+    "PASSWORD_RESET_TTL_MINUTES": int,
+    "BASE_URL": str,
+    "SMTP_HOST": str,
+    "SMTP_PORT": int,
+    "SMTP_USERNAME": str,
+    "SMTP_PASSWORD": str,
+    "SMTP_STARTTLS": bool,
+    "MAIL_FROM": str,
+    "HTTPS": bool,
+    "PAGE_SIZE": int,
+}
+
+
+def _parse_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_overrides(environ=os.environ) -> dict:
+    """The settings given as ``LMS_*`` environment variables."""
+    found = {}
+    for key, kind in _ENV_TYPES.items():
+        raw = environ.get(f"LMS_{key}")
+        if raw is None or raw == "":
+            continue
+        found[key] = _parse_bool(raw) if kind is bool else kind(raw)
+    return found
+
+
+def load_or_create_secret_key(instance_path: Path) -> str:
+    """Read instance/secret_key, creating it with 64 random bytes on first run."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    key = secrets.token_urlsafe(64)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    # O_EXCL: when two processes start at once, the second one reads the first one's key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key

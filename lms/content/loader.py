@@ -1,0 +1,319 @@
+"""Read ``courses/`` into plain dataclasses, reporting every problem as ``path:line: message``.
+
+Nothing here touches the database: ``load_courses`` either returns valid specs or raises
+``ContentError`` with all the problems it found, so an import is all or nothing.
+The format is documented in ``courses/README.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .tomlsource import Located, TomlSyntaxError
+
+LANGUAGES = ("ja", "en")
+LANGUAGE_NAMES = {"ja": "Japanese", "en": "English"}
+PROGRAMS = ("entrepreneur", "regulatory")
+ENROLMENT_MODES = ("open", "assigned")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LESSON_FILE = re.compile(r"^(?P<number>\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>[a-z]{2})\.md$")
+FRONT_MATTER_FENCE = "+++"
+
+COURSE_KEYS = {"program", "enrolment", "position", "title", "description", "modules"}
+MODULE_KEYS = {"slug", "title", "summary", "lessons"}
+LESSON_KEYS = {"title", "minutes"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class ContentError(Exception):
+    """The content has problems; nothing was imported."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: (str(p.path), p.line, p.message))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass
+class LessonSpec:
+    slug: str
+    title: dict[str, str]
+    minutes: int
+    body: dict[str, str]  # Markdown source per language
+    paths: dict[str, Path]
+
+
+@dataclass
+class ModuleSpec:
+    slug: str
+    title: dict[str, str]
+    summary: dict[str, str]
+    lessons: list[LessonSpec] = field(default_factory=list)
+
+
+@dataclass
+class CourseSpec:
+    slug: str
+    path: Path
+    program: str
+    enrolment: str
+    position: int
+    title: dict[str, str]
+    description: dict[str, str]  # Markdown source per language
+    modules: list[ModuleSpec] = field(default_factory=list)
+
+
+def load_courses(path: Path | str) -> list[CourseSpec]:
+    """Load one course folder (with a course.toml) or a folder of course folders."""
+    root = Path(path)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise ContentError([Problem(root, 1, "no such folder")])
+    if (root / "course.toml").exists():
+        folders = [root]
+    else:
+        folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+        for folder in folders:
+            if not (folder / "course.toml").exists():
+                problems.append(Problem(folder / "course.toml", 1, "missing: every course folder needs a course.toml"))
+        folders = [f for f in folders if (f / "course.toml").exists()]
+        if not folders and not problems:
+            problems.append(Problem(root, 1, "no course folders found"))
+    courses = []
+    for folder in folders:
+        course = _CourseReader(folder, problems).read()
+        if course is not None:
+            courses.append(course)
+    if problems:
+        raise ContentError(problems)
+    return courses
+
+
+class _CourseReader:
+    def __init__(self, folder: Path, problems: list[Problem]):
+        self.folder = folder
+        self.toml_path = folder / "course.toml"
+        self.problems = problems
+        self.doc: Located | None = None
+
+    def problem(self, path: Path, line: int, message: str) -> None:
+        self.problems.append(Problem(path, line, message))
+
+    def at(self, key: str, message: str) -> None:
+        self.problem(self.toml_path, self.doc.line(key), message)
+
+    def read(self) -> CourseSpec | None:
+        if not SLUG.match(self.folder.name):
+            self.problem(self.toml_path, 1, f"course folder name '{self.folder.name}' is not a slug "
+                                            "(lower-case letters, digits and single hyphens)")
+        try:
+            self.doc = Located(self.toml_path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            self.problem(self.toml_path, 1, "not UTF-8 text")
+            return None
+        except TomlSyntaxError as error:
+            self.problem(self.toml_path, error.line, error.message)
+            return None
+        data = self.doc.data
+        for key in sorted(set(data) - COURSE_KEYS):
+            self.at(key, f"unknown key '{key}' (allowed: {', '.join(sorted(COURSE_KEYS))})")
+        program = data.get("program")
+        if program not in PROGRAMS:
+            self.at("program", f"program must be one of {', '.join(PROGRAMS)}; found {program!r}")
+        enrolment = data.get("enrolment", "open")
+        if enrolment not in ENROLMENT_MODES:
+            self.at("enrolment", f"enrolment must be one of {', '.join(ENROLMENT_MODES)}; found {enrolment!r}")
+        position = data.get("position", 0)
+        if not isinstance(position, int) or isinstance(position, bool):
+            self.at("position", "position must be a whole number")
+            position = 0
+        course = CourseSpec(
+            slug=self.folder.name,
+            path=self.folder,
+            program=program,
+            enrolment=enrolment,
+            position=position,
+            title=self.bilingual(data, "title", required=True),
+            description=self.bilingual(data, "description", required=True),
+        )
+        course.modules = self.read_modules(data.get("modules"))
+        return course
+
+    def bilingual(self, table: dict, key: str, *, prefix: str = "", required: bool) -> dict[str, str]:
+        """A ``{ja = "...", en = "..."}`` value: both languages present and non-empty."""
+        path = f"{prefix}{key}"
+        value = table.get(key)
+        if value is None:
+            if required:
+                self.at(prefix.rstrip(".") or key, f"missing '{path}' (a table with 'ja' and 'en')")
+            return {}
+        if not isinstance(value, dict):
+            self.at(path, f"'{path}' must be a table with 'ja' and 'en'")
+            return {}
+        for lang in sorted(set(value) - set(LANGUAGES)):
+            self.at(f"{path}.{lang}", f"unknown language '{lang}' in '{path}' (allowed: ja, en)")
+        result = {}
+        for lang in LANGUAGES:
+            text = value.get(lang)
+            if not isinstance(text, str) or not text.strip():
+                self.at(path, f"missing {LANGUAGE_NAMES[lang]} translation of '{path}' ({path}.{lang})")
+            else:
+                result[lang] = text.strip()
+        return result
+
+    def read_modules(self, modules) -> list[ModuleSpec]:
+        if not isinstance(modules, list) or not modules or not all(isinstance(m, dict) for m in modules):
+            self.at("modules", "the course needs at least one [[modules]] table")
+            return []
+        specs: list[ModuleSpec] = []
+        seen_modules: set[str] = set()
+        # lesson slug -> (module slug, key path), to find a lesson named twice
+        named_lessons: dict[str, str] = {}
+        for index, module in enumerate(modules):
+            key = f"modules[{index}]"
+            for unknown in sorted(set(module) - MODULE_KEYS):
+                self.at(f"{key}.{unknown}", f"unknown key '{unknown}' in module (allowed: {', '.join(sorted(MODULE_KEYS))})")
+            slug = module.get("slug")
+            if not isinstance(slug, str) or not SLUG.match(slug):
+                self.at(f"{key}.slug", f"module {index + 1}: 'slug' must be a slug (lower-case letters, digits, hyphens)")
+                continue
+            if slug in seen_modules:
+                self.at(f"{key}.slug", f"duplicate module slug '{slug}'")
+                continue
+            seen_modules.add(slug)
+            spec = ModuleSpec(
+                slug=slug,
+                title=self.bilingual(module, "title", prefix=f"{key}.", required=True),
+                summary=self.bilingual(module, "summary", prefix=f"{key}.", required=False),
+            )
+            lessons = module.get("lessons")
+            if not isinstance(lessons, list) or not lessons or not all(isinstance(x, str) for x in lessons):
+                self.at(f"{key}.lessons", f"module '{slug}': 'lessons' must be a non-empty list of lesson slugs")
+                lessons = []
+            for lesson_slug in lessons:
+                if lesson_slug in named_lessons:
+                    self.at(f"{key}.lessons", f"duplicate lesson slug '{lesson_slug}' "
+                                              f"(already named by module '{named_lessons[lesson_slug]}')")
+                named_lessons.setdefault(lesson_slug, slug)
+            spec.lessons = self.read_lessons(spec, key, lessons)
+            specs.append(spec)
+        self.check_stray_folders(seen_modules)
+        return specs
+
+    def check_stray_folders(self, module_slugs: set[str]) -> None:
+        for child in sorted(self.folder.iterdir()):
+            if child.name.startswith(".") or child.name == "course.toml":
+                continue
+            if child.is_dir() and child.name not in module_slugs:
+                self.problem(child, 1, f"folder '{child.name}' is not a module named in course.toml")
+            elif child.is_file() and child.name not in {"README.md"}:
+                self.problem(child, 1, f"unexpected file '{child.name}' in the course folder")
+
+    def read_lessons(self, module: ModuleSpec, key: str, listed: list[str]) -> list[LessonSpec]:
+        folder = self.folder / module.slug
+        if not folder.is_dir():
+            self.at(f"{key}.slug", f"module '{module.slug}' has no folder {module.slug}/")
+            return []
+        files: dict[str, dict[str, Path]] = {}
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith("."):
+                continue
+            match = LESSON_FILE.match(path.name)
+            if not path.is_file() or not match:
+                self.problem(path, 1, "unexpected file: lesson files are named NN-slug.ja.md and NN-slug.en.md")
+                continue
+            slug, lang = match.group("slug"), match.group("lang")
+            if lang not in LANGUAGES:
+                self.problem(path, 1, f"unknown language '{lang}' (allowed: ja, en)")
+                continue
+            by_lang = files.setdefault(slug, {})
+            if lang in by_lang:
+                self.problem(path, 1, f"duplicate lesson slug '{slug}': {by_lang[lang].name} has the same slug and language")
+                continue
+            by_lang[lang] = path
+        for slug, by_lang in files.items():
+            if slug not in listed:
+                for path in by_lang.values():
+                    self.problem(path, 1, f"lesson '{slug}' is not named by module '{module.slug}' in course.toml")
+        lessons = []
+        for slug in dict.fromkeys(listed):
+            by_lang = files.get(slug)
+            if not by_lang:
+                self.at(f"{key}.lessons", f"module '{module.slug}' names lesson '{slug}', "
+                                          f"but {module.slug}/ has no file NN-{slug}.ja.md or NN-{slug}.en.md")
+                continue
+            lesson = self.read_lesson(slug, by_lang)
+            if lesson is not None:
+                lessons.append(lesson)
+        return lessons
+
+    def read_lesson(self, slug: str, by_lang: dict[str, Path]) -> LessonSpec | None:
+        lesson = LessonSpec(slug=slug, title={}, minutes=0, body={}, paths=dict(by_lang))
+        for lang in LANGUAGES:
+            if lang not in by_lang:
+                other = next(iter(by_lang.values()))
+                expected = other.name.replace(f".{other.name.split('.')[-2]}.md", f".{lang}.md")
+                self.problem(other, 1, f"missing {LANGUAGE_NAMES[lang]} translation: expected {expected}")
+        ok = True
+        for lang, path in by_lang.items():
+            parsed = self.read_lesson_file(path)
+            if parsed is None:
+                ok = False
+                continue
+            meta, body = parsed
+            lesson.title[lang] = meta["title"]
+            lesson.body[lang] = body
+            if lang == "en" or not lesson.minutes:
+                lesson.minutes = meta.get("minutes", 0)
+        return lesson if ok and len(lesson.title) == len(LANGUAGES) else None
+
+    def read_lesson_file(self, path: Path) -> tuple[dict, str] | None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            self.problem(path, 1, "not UTF-8 text")
+            return None
+        lines = text.splitlines()
+        if not lines or lines[0].strip() != FRONT_MATTER_FENCE:
+            self.problem(path, 1, f"the file must start with front matter between '{FRONT_MATTER_FENCE}' lines")
+            return None
+        try:
+            end = next(i for i in range(1, len(lines)) if lines[i].strip() == FRONT_MATTER_FENCE)
+        except StopIteration:
+            self.problem(path, 1, f"front matter is not closed by a '{FRONT_MATTER_FENCE}' line")
+            return None
+        try:
+            doc = Located("\n".join(lines[1:end]), first_line=2)
+        except TomlSyntaxError as error:
+            self.problem(path, error.line, error.message)
+            return None
+        meta = doc.data
+        ok = True
+        for key in sorted(set(meta) - LESSON_KEYS):
+            self.problem(path, doc.line(key), f"unknown key '{key}' in front matter (allowed: minutes, title)")
+            ok = False
+        title = meta.get("title")
+        if not isinstance(title, str) or not title.strip():
+            self.problem(path, doc.line("title"), "front matter needs a non-empty 'title'")
+            ok = False
+        minutes = meta.get("minutes", 0)
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 0:
+            self.problem(path, doc.line("minutes"), "'minutes' must be a whole number of minutes")
+            ok = False
+        body = "\n".join(lines[end + 1:]).strip()
+        if not body:
+            self.problem(path, end + 1, "the lesson has no text after the front matter")
+            ok = False
+        if not ok:
+            return None
+        return {"title": title.strip(), "minutes": minutes}, body

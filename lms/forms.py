@@ -1,0 +1,98 @@
+"""Forms (Flask-WTF: every form carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from .i18n import LANGUAGE_NAMES, LANGUAGES
+from .models import ROLE_LABELS, Role
+
+LANGUAGE_CHOICES = [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+    next = HiddenField()
+    submit = SubmitField(_l("Log in"))
+
+
+class ProfileFields:
+    name_ja = StringField(_l("Name in Japanese"), validators=[Optional(), Length(max=120)],
+                          description=_l("As it should appear on Japanese certificates, e.g. 川崎 花子"))
+    name_latin = StringField(_l("Name in Latin script"), validators=[DataRequired(), Length(max=120)],
+                             description=_l("As it should appear on English certificates, e.g. Hanako Kawasaki"))
+    organisation = StringField(_l("Organisation (your startup)"), validators=[Optional(), Length(max=200)])
+    locale = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES)
+
+
+class PasswordFields:
+    password = PasswordField(_l("New password"), validators=[DataRequired()])
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class RegisterForm(ProfileFields, PasswordFields, FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField(_l("Create account"))
+
+
+class AcceptInvitationForm(ProfileFields, PasswordFields, FlaskForm):
+    submit = SubmitField(_l("Set password and start"))
+
+
+class ProfileForm(ProfileFields, FlaskForm):
+    submit = SubmitField(_l("Save profile"))
+
+
+class ChangePasswordForm(PasswordFields, FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Change password"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email()])
+    submit = SubmitField(_l("Send reset link"))
+
+
+class ResetPasswordForm(PasswordFields, FlaskForm):
+    submit = SubmitField(_l("Set new password"))
+
+
+class ActionForm(FlaskForm):
+    """A form with nothing but its CSRF token, for buttons that change state."""
+
+
+class LanguageForm(FlaskForm):
+    lang = HiddenField(validators=[DataRequired()])
+    next = HiddenField()
+
+
+class RoleFields:
+    trainee = BooleanField(ROLE_LABELS[Role.TRAINEE])
+    mentor = BooleanField(ROLE_LABELS[Role.MENTOR])
+    admin = BooleanField(ROLE_LABELS[Role.ADMIN])
+
+    def selected_roles(self) -> set[Role]:
+        return {role for role in Role if getattr(self, role.value).data}
+
+
+class NewUserForm(ProfileFields, RoleFields, FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Initial password"), validators=[Optional()],
+                             description=_l("Leave empty to send an invitation link by e-mail instead."))
+    submit = SubmitField(_l("Create account"))
+
+
+class EditUserForm(RoleFields, FlaskForm):
+    active = BooleanField(_l("Active (can log in)"))
+    submit = SubmitField(_l("Save"))
+
+
+class EnrolUserForm(FlaskForm):
+    course = SelectField(_l("Course"), coerce=int)
+    submit = SubmitField(_l("Enrol in course"))

@@ -1,0 +1,57 @@
+"""Locale selection and formatting: the one place that decides the language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import request, session
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+LANGUAGES = ("ja", "en")
+DEFAULT_LANGUAGE = "ja"
+TIMEZONE = "Asia/Tokyo"
+LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}  # each in its own language, never translated
+SESSION_KEY = "lang"
+
+
+def select_locale() -> str:
+    """The user's saved preference, else the header switch, else Accept-Language, else ja."""
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    chosen = session.get(SESSION_KEY)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def localized(obj, field: str, lang: str | None = None) -> str:
+    """``obj.<field>_<lang>`` for the current language, falling back to the other one."""
+    lang = lang or current_language()
+    order = (lang,) + tuple(code for code in LANGUAGES if code != lang)
+    for code in order:
+        value = getattr(obj, f"{field}_{code}", None)
+        if value:
+            return value
+    return ""
+
+
+def format_when(value: datetime | None, fmt: str = "medium") -> str:
+    """A UTC datetime shown in Asia/Tokyo in the current locale."""
+    return format_datetime(value, fmt) if value else ""
+
+
+def format_day(value, fmt: str = "medium") -> str:
+    return format_date(value, fmt) if value else ""
+
+
+PROGRAM_LABELS = {
+    "entrepreneur": _l("Global entrepreneur program"),
+    "regulatory": _l("Regulatory-science training program"),
+}

@@ -1,0 +1,73 @@
+"""Course content, imported from courses/ (see lms/content)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+
+class Course(db.Model):
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    program: Mapped[str] = mapped_column(String(20))  # "entrepreneur" or "regulatory"
+    enrolment_mode: Mapped[str] = mapped_column(String(10), default="open")  # "open" or "assigned"
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title_ja: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    # Sanitized HTML, rendered once at import.
+    description_html_ja: Mapped[str] = mapped_column(Text, default="")
+    description_html_en: Mapped[str] = mapped_column(Text, default="")
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    modules: Mapped[list["Module"]] = relationship(
+        back_populates="course", order_by="Module.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def self_enrolment(self) -> bool:
+        return self.enrolment_mode == "open"
+
+
+class Module(db.Model):
+    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title_ja: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    summary_ja: Mapped[str] = mapped_column(Text, default="")
+    summary_en: Mapped[str] = mapped_column(Text, default="")
+    # Set when the module disappears from course.toml; kept because progress may refer to it.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    course: Mapped[Course] = relationship(back_populates="modules")
+    lessons: Mapped[list["Lesson"]] = relationship(
+        back_populates="module", order_by="Lesson.position", cascade="all, delete-orphan"
+    )
+
+
+class Lesson(db.Model):
+    # A lesson's identity is its slug within the course, so it may move between modules.
+    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("module.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    minutes: Mapped[int] = mapped_column(Integer, default=0)
+    title_ja: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    # Deferred: outlines and dashboards list many lessons and never need their text.
+    body_html_ja: Mapped[str] = mapped_column(Text, default="", deferred=True)
+    body_html_en: Mapped[str] = mapped_column(Text, default="", deferred=True)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    module: Mapped[Module] = relationship(back_populates="lessons")

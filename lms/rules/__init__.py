@@ -1,0 +1,1 @@
+"""Business rules as pure functions: no Flask, no database."""

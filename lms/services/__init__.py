@@ -1,0 +1,1 @@
+"""Services: load rows, apply the rules, write, commit once. Views call these."""

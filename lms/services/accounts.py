@@ -1,0 +1,219 @@
+"""Accounts: creation, invitation, login, password reset, profile."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..i18n import LANGUAGES
+from ..models import Role, Token, TokenPurpose, User, utcnow
+from . import mail
+
+
+class AccountError(Exception):
+    """A refusal with a message for the user (a lazy translation)."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass
+class Profile:
+    name_ja: str = ""
+    name_latin: str = ""
+    organisation: str = ""
+    locale: str = "ja"
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def check_password_policy(password: str) -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password or "") < minimum:
+        raise AccountError(_l("The password must have at least %(n)d characters.", n=minimum))
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def _apply_profile(user: User, profile: Profile) -> None:
+    user.name_ja = profile.name_ja.strip()
+    user.name_latin = profile.name_latin.strip()
+    user.organisation = profile.organisation.strip()
+    user.locale = profile.locale if profile.locale in LANGUAGES else "ja"
+
+
+def _new_user(email: str, profile: Profile, roles: set[Role]) -> User:
+    email = normalize_email(email)
+    if find_user(email) is not None:
+        raise AccountError(_l("An account with this e-mail address already exists."))
+    user = User(email=email)
+    _apply_profile(user, profile)
+    for role in Role:
+        setattr(user, f"is_{role.value}", role in roles)
+    db.session.add(user)
+    return user
+
+
+def _commit_new_user() -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two requests created the same address at once: the other one won.
+        db.session.rollback()
+        raise AccountError(_l("An account with this e-mail address already exists.")) from None
+
+
+def create_user(email: str, password: str, profile: Profile, roles: set[Role]) -> User:
+    """An account that can log in at once (admin-created, CLI or open registration)."""
+    check_password_policy(password)
+    user = _new_user(email, profile, roles)
+    user.set_password(password)
+    _commit_new_user()
+    return user
+
+
+def invite_user(email: str, profile: Profile, roles: set[Role], invited_by: User | None = None) -> User:
+    """An account without a password, and a mail with a one-time link to set one."""
+    user = _new_user(email, profile, roles)
+    db.session.flush()
+    raw = _issue_token(user, TokenPurpose.INVITATION, timedelta(hours=current_app.config["INVITATION_TTL_HOURS"]))
+    _commit_new_user()
+    mail.send_template(user, "invitation", link=mail.external_url("auth.accept_invitation", token=raw),
+                       invited_by=invited_by, hours=current_app.config["INVITATION_TTL_HOURS"])
+    return user
+
+
+# --- one-time tokens -------------------------------------------------------------
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _issue_token(user: User, purpose: TokenPurpose, ttl: timedelta) -> str:
+    """Store a new token's hash; earlier unused tokens of the same purpose stop working."""
+    now = utcnow()
+    db.session.execute(
+        update(Token)
+        .where(Token.user_id == user.id, Token.purpose == purpose.value, Token.used_at.is_(None))
+        .values(used_at=now)
+    )
+    raw = secrets.token_urlsafe(32)
+    db.session.add(Token(user_id=user.id, purpose=purpose.value, token_hash=_hash(raw), expires_at=now + ttl))
+    return raw
+
+
+def find_valid_token(raw: str, purpose: TokenPurpose) -> Token | None:
+    token = db.session.scalar(select(Token).where(Token.token_hash == _hash(raw or ""), Token.purpose == purpose.value))
+    if token is None or token.used_at is not None or token.expires_at <= utcnow() or not token.user.active:
+        return None
+    return token
+
+
+def _redeem(raw: str, purpose: TokenPurpose, expired_message) -> User:
+    """Mark the token used, exactly once even if two requests race, and return its user."""
+    token = find_valid_token(raw, purpose)
+    if token is None:
+        raise AccountError(expired_message)
+    claimed = db.session.execute(
+        update(Token).where(Token.id == token.id, Token.used_at.is_(None)).values(used_at=utcnow())
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise AccountError(expired_message)
+    return token.user
+
+
+INVITATION_INVALID = _l("This invitation link is invalid, has expired or was already used. Ask the program office for a new one.")
+RESET_INVALID = _l("This password reset link is invalid, has expired or was already used. Request a new one.")
+
+
+def accept_invitation(raw: str, password: str, profile: Profile) -> User:
+    check_password_policy(password)
+    user = _redeem(raw, TokenPurpose.INVITATION, INVITATION_INVALID)
+    _apply_profile(user, profile)
+    user.set_password(password)
+    db.session.commit()
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the account exists; the caller says the same thing either way."""
+    user = find_user(email)
+    if user is None or not user.active:
+        return
+    ttl = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
+    raw = _issue_token(user, TokenPurpose.PASSWORD_RESET, timedelta(minutes=ttl))
+    db.session.commit()
+    mail.send_template(user, "password_reset", link=mail.external_url("auth.reset_password", token=raw), minutes=ttl)
+
+
+def reset_password(raw: str, password: str) -> User:
+    check_password_policy(password)
+    user = _redeem(raw, TokenPurpose.PASSWORD_RESET, RESET_INVALID)
+    user.set_password(password)  # also ends every other session
+    db.session.commit()
+    return user
+
+
+# --- login and profile -------------------------------------------------------------
+
+# Checked when the address is unknown, so that a miss takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user if the address and password match an active account, else None."""
+    user = find_user(email)
+    if user is None or not user.password_hash:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not user.check_password(password or "") or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def update_profile(user: User, profile: Profile) -> None:
+    _apply_profile(user, profile)
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise AccountError(_l("The current password is not correct."))
+    check_password_policy(new)
+    user.set_password(new)  # a new session nonce: other browsers are logged out
+    db.session.commit()
+
+
+def set_language(user: User, lang: str) -> None:
+    if lang in LANGUAGES and user.locale != lang:
+        user.locale = lang
+        db.session.commit()
+
+
+def update_account(user: User, *, roles: set[Role], active: bool, acting: User) -> None:
+    """An admin changes roles or deactivates; nobody can lock themselves out of admin."""
+    if user.id == acting.id and (Role.ADMIN not in roles or not active):
+        raise AccountError(_l("You cannot remove your own administrator role or deactivate yourself."))
+    for role in Role:
+        setattr(user, f"is_{role.value}", role in roles)
+    if user.active and not active:
+        user.session_nonce = secrets.token_urlsafe(16)  # logs them out now
+    user.active = active
+    db.session.commit()

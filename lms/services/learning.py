@@ -1,0 +1,180 @@
+"""Enrolment, course outlines and progress, in a fixed number of queries per page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only, undefer
+
+from ..extensions import db
+from ..models import Course, Enrolment, Lesson, LessonCompletion, Module, User
+from ..rules.progress import Progress, measure, next_item
+
+
+class LearningError(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass
+class ModuleView:
+    module: Module
+    lessons: list[Lesson]
+    progress: Progress
+
+
+@dataclass
+class CourseView:
+    course: Course
+    modules: list[ModuleView]
+    progress: Progress
+    next_lesson: Lesson | None
+    enrolled: bool
+    done: set[int] = field(default_factory=set)
+
+    @property
+    def lessons(self) -> list[Lesson]:
+        return [lesson for module in self.modules for lesson in module.lessons]
+
+
+_OUTLINE_LESSON_COLUMNS = load_only(
+    Lesson.id, Lesson.course_id, Lesson.module_id, Lesson.slug, Lesson.position,
+    Lesson.minutes, Lesson.title_ja, Lesson.title_en,
+)
+
+
+def visible_courses() -> list[Course]:
+    return list(db.session.scalars(select(Course).order_by(Course.program, Course.position, Course.slug)))
+
+
+def get_course(slug: str) -> Course | None:
+    return db.session.scalar(select(Course).where(Course.slug == slug))
+
+
+def enrolled_course_ids(user: User) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(db.session.scalars(select(Enrolment.course_id).where(Enrolment.user_id == user.id)))
+
+
+def is_enrolled(user: User, course: Course) -> bool:
+    return user.is_authenticated and db.session.scalar(
+        select(Enrolment.id).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    ) is not None
+
+
+def can_read_lessons(user: User, course: Course) -> bool:
+    """Enrolled trainees read a course's lessons; mentors and admins may read every course."""
+    return user.is_authenticated and (user.is_staff or is_enrolled(user, course))
+
+
+def enrol(user: User, course: Course, source: str = "self") -> bool:
+    """Enrol ``user``; returns False when they already were. Self-enrolment only in open courses."""
+    if source == "self" and not course.self_enrolment:
+        raise LearningError(_l("This course is assigned by the program office; you cannot enrol yourself."))
+    if is_enrolled(user, course):
+        return False
+    db.session.add(Enrolment(user_id=user.id, course_id=course.id, source=source))
+    try:
+        db.session.commit()
+    except IntegrityError:  # a double click: the other request enrolled them
+        db.session.rollback()
+        return False
+    return True
+
+
+def set_lesson_done(user: User, lesson: Lesson, done: bool) -> None:
+    """Mark a lesson complete or not; repeating either is harmless."""
+    if done:
+        exists = db.session.scalar(select(LessonCompletion.id).where(
+            LessonCompletion.user_id == user.id, LessonCompletion.lesson_id == lesson.id))
+        if exists is None:
+            db.session.add(LessonCompletion(user_id=user.id, lesson_id=lesson.id, course_id=lesson.course_id))
+    else:
+        db.session.execute(delete(LessonCompletion).where(
+            LessonCompletion.user_id == user.id, LessonCompletion.lesson_id == lesson.id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # already marked by a concurrent request
+
+
+def _outlines(course_ids: list[int]) -> tuple[dict[int, list[Module]], dict[int, list[Lesson]]]:
+    """Active modules per course and active lessons per module: two queries for any number of courses."""
+    modules = defaultdict(list)
+    lessons = defaultdict(list)
+    if not course_ids:
+        return modules, lessons
+    for module in db.session.scalars(
+        select(Module).where(Module.course_id.in_(course_ids), Module.archived_at.is_(None)).order_by(Module.position)
+    ):
+        modules[module.course_id].append(module)
+    for lesson in db.session.scalars(
+        select(Lesson).options(_OUTLINE_LESSON_COLUMNS)
+        .where(Lesson.course_id.in_(course_ids), Lesson.archived_at.is_(None)).order_by(Lesson.position)
+    ):
+        lessons[lesson.module_id].append(lesson)
+    return modules, lessons
+
+
+def _done_lessons(user: User, course_ids: list[int]) -> set[int]:
+    if not user.is_authenticated or not course_ids:
+        return set()
+    return set(db.session.scalars(select(LessonCompletion.lesson_id).where(
+        LessonCompletion.user_id == user.id, LessonCompletion.course_id.in_(course_ids))))
+
+
+def _course_view(course: Course, modules, lessons, done: set[int], enrolled: bool) -> CourseView:
+    module_views = [
+        ModuleView(module, lessons[module.id], measure((l.id for l in lessons[module.id]), done))
+        for module in modules[course.id]
+    ]
+    ordered = [lesson for mv in module_views for lesson in mv.lessons]
+    by_id = {lesson.id: lesson for lesson in ordered}
+    next_id = next_item([lesson.id for lesson in ordered], done)
+    return CourseView(
+        course=course,
+        modules=module_views,
+        progress=measure(by_id, done),
+        next_lesson=by_id.get(next_id),
+        enrolled=enrolled,
+        done=done,
+    )
+
+
+def course_view(user: User, course: Course) -> CourseView:
+    modules, lessons = _outlines([course.id])
+    return _course_view(course, modules, lessons, _done_lessons(user, [course.id]), is_enrolled(user, course))
+
+
+def dashboard(user: User) -> list[CourseView]:
+    """The user's courses with progress and the next lesson: four queries, however many courses."""
+    courses = list(db.session.scalars(
+        select(Course).join(Enrolment, Enrolment.course_id == Course.id)
+        .where(Enrolment.user_id == user.id).order_by(Course.program, Course.position, Course.slug)
+    ))
+    ids = [c.id for c in courses]
+    modules, lessons = _outlines(ids)
+    done = _done_lessons(user, ids)
+    return [_course_view(course, modules, lessons, done, True) for course in courses]
+
+
+def get_lesson(course: Course, lesson_slug: str) -> Lesson | None:
+    """The lesson with its text, or None (also for archived lessons)."""
+    return db.session.scalar(
+        select(Lesson).options(undefer(Lesson.body_html_ja), undefer(Lesson.body_html_en))
+        .where(Lesson.course_id == course.id, Lesson.slug == lesson_slug, Lesson.archived_at.is_(None))
+    )
+
+
+def neighbours(view: CourseView, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+    ordered = view.lessons
+    index = next((i for i, item in enumerate(ordered) if item.id == lesson.id), None)
+    if index is None:
+        return None, None
+    return (ordered[index - 1] if index > 0 else None, ordered[index + 1] if index + 1 < len(ordered) else None)

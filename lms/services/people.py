@@ -1,0 +1,57 @@
+"""Listing people for the admin pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select, true
+
+from ..extensions import db
+from ..models import Course, Enrolment, User
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def search_users(query: str, page: int, per_page: int) -> Page:
+    """Users whose address or names contain ``query``, newest first: two queries per page."""
+    condition = true()
+    if query:
+        like = f"%{query.strip().lower()}%"
+        condition = or_(func.lower(User.email).like(like), func.lower(User.name_latin).like(like),
+                        User.name_ja.like(f"%{query.strip()}%"), func.lower(User.organisation).like(like))
+    total = db.session.scalar(select(func.count(User.id)).where(condition))
+    page = max(1, page)
+    items = list(db.session.scalars(
+        select(User).where(condition).order_by(User.created_at.desc(), User.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ))
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def enrolments_of(user: User) -> list[tuple[Enrolment, Course]]:
+    return list(db.session.execute(
+        select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.user_id == user.id).order_by(Course.program, Course.position)
+    ).tuples())

@@ -1,0 +1,71 @@
+"""Blueprints, template helpers, error pages and the login manager."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import i18n
+from ..extensions import db, login_manager
+from ..forms import ActionForm, LanguageForm
+from ..models import User
+from ..sanitize import safe_html
+
+
+def init_app(app) -> None:
+    from . import account, admin, auth, catalog, learn, main
+
+    for module in (main, auth, account, catalog, learn, admin):
+        app.register_blueprint(module.bp)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        # The id carries the session nonce: a password change or deactivation ends old sessions.
+        number, _, nonce = user_id.partition(":")
+        if not number.isdigit():
+            return None
+        user = db.session.scalar(select(User).where(User.id == int(number)))
+        if user is None or not user.active or user.session_nonce != nonce:
+            return None
+        return user
+
+    app.jinja_env.globals.update(
+        localized=i18n.localized,
+        current_language=i18n.current_language,
+        LANGUAGES=i18n.LANGUAGES,
+        LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
+        PROGRAM_LABELS=i18n.PROGRAM_LABELS,
+        ActionForm=ActionForm,
+    )
+    app.jinja_env.filters.update(when=i18n.format_when, day=i18n.format_day, safe_html=safe_html)
+
+    @app.context_processor
+    def language_switch():
+        return {"language_form": LanguageForm(formdata=None, next=request.full_path.rstrip("?"))}
+
+    for code, title in ((400, _l("Bad request")), (403, _l("Not allowed")), (404, _l("Page not found")),
+                        (405, _l("Method not allowed")), (413, _l("Too large")), (500, _l("Something went wrong"))):
+        app.register_error_handler(code, _error_page(code, title))
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("error.html", code=400, title=_l("This form has expired"),
+                               message=_l("The page was open too long or was opened in another session. "
+                                          "Go back, reload the page and send the form again.")), 400
+
+
+def _error_page(code, title):
+    def handler(error):
+        return render_template("error.html", code=code, title=title, message=None), code
+
+    return handler

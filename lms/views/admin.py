@@ -1,0 +1,90 @@
+"""Admin pages for people: list, create or invite, roles, deactivation, enrolment."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..forms import EditUserForm, EnrolUserForm, NewUserForm
+from ..i18n import current_language, localized
+from ..models import Role
+from ..security import role_required
+from ..services import accounts, learning, people
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@role_required(Role.ADMIN)
+def require_admin():
+    """Every admin page: login required, then administrators only."""
+
+
+@bp.get("/users")
+def users():
+    query = request.args.get("q", "")
+    page = people.search_users(query, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
+    return render_template("admin/users.html", page=page, query=query)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = NewUserForm(locale=current_language(), trainee=True)
+    if form.validate_on_submit():
+        profile = accounts.Profile(name_ja=form.name_ja.data or "", name_latin=form.name_latin.data or "",
+                                   organisation=form.organisation.data or "", locale=form.locale.data)
+        try:
+            if form.password.data:
+                user = accounts.create_user(form.email.data, form.password.data, profile, form.selected_roles())
+                flash(_("The account for %(email)s has been created.", email=user.email), "success")
+            else:
+                user = accounts.invite_user(form.email.data, profile, form.selected_roles(), invited_by=current_user)
+                flash(_("An invitation has been sent to %(email)s.", email=user.email), "success")
+        except accounts.AccountError as error:
+            flash(error.message, "error")
+        else:
+            return redirect(url_for("admin.user", user_id=user.id))
+    return render_template("admin/new_user.html", form=form)
+
+
+def _user_or_404(user_id):
+    user = people.get_user(user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _enrol_form(user, formdata=None):
+    form = EnrolUserForm(formdata=formdata, prefix="enrol")
+    enrolled = learning.enrolled_course_ids(user)
+    form.course.choices = [(c.id, localized(c, "title")) for c in learning.visible_courses() if c.id not in enrolled]
+    return form
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user(user_id):
+    user = _user_or_404(user_id)
+    form = EditUserForm(obj=user, trainee=user.is_trainee, mentor=user.is_mentor, admin=user.is_admin)
+    if form.validate_on_submit():
+        try:
+            accounts.update_account(user, roles=form.selected_roles(), active=form.active.data, acting=current_user)
+        except accounts.AccountError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.user", user_id=user.id))
+    return render_template("admin/user.html", user=user, form=form, enrol_form=_enrol_form(user),
+                           enrolments=people.enrolments_of(user))
+
+
+@bp.post("/users/<int:user_id>/enrol")
+def enrol_user(user_id):
+    user = _user_or_404(user_id)
+    form = _enrol_form(user, request.form)
+    if form.validate_on_submit():
+        course = next(c for c in learning.visible_courses() if c.id == form.course.data)
+        learning.enrol(user, course, source="admin")
+        flash(_("%(name)s is now enrolled in %(course)s.", name=user.display_name,
+                course=localized(course, "title")), "success")
+    else:
+        flash(_("Choose a course."), "error")
+    return redirect(url_for("admin.user", user_id=user.id))

@@ -1,0 +1,52 @@
+"""The catalog of both programs, course pages and self-enrolment."""
+
+from collections import defaultdict
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..forms import ActionForm
+from ..i18n import PROGRAM_LABELS
+from ..services import learning
+
+bp = Blueprint("catalog", __name__, url_prefix="/courses")
+
+
+@bp.get("/")
+def catalog():
+    by_program = defaultdict(list)
+    for course in learning.visible_courses():
+        by_program[course.program].append(course)
+    programs = [(key, PROGRAM_LABELS[key], by_program[key]) for key in PROGRAM_LABELS if by_program[key]]
+    return render_template("catalog/catalog.html", programs=programs,
+                           enrolled=learning.enrolled_course_ids(current_user))
+
+
+def _course_or_404(slug):
+    course = learning.get_course(slug)
+    if course is None:
+        abort(404)
+    return course
+
+
+@bp.get("/<slug>/")
+def course(slug):
+    course = _course_or_404(slug)
+    view = learning.course_view(current_user, course)
+    can_read = current_user.is_authenticated and (view.enrolled or current_user.is_staff)
+    return render_template("catalog/course.html", view=view, can_read=can_read)
+
+
+@bp.post("/<slug>/enrol")
+@login_required
+def enrol(slug):
+    course = _course_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        if learning.enrol(current_user, course):
+            flash(_("You are enrolled. Start with the first lesson when you are ready."), "success")
+    except learning.LearningError as error:
+        flash(error.message, "error")
+    return redirect(url_for("catalog.course", slug=slug))
