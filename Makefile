@@ -33,7 +33,7 @@ extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	  --project "Skyfront LMS" --copyright-holder "Skyfront LMS" -o translations/messages.pot .
 update-catalogs: extract-messages
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location --omit-header --no-fuzzy-matching
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 db: $(VENV)/.installed
 	$(FLASK) db upgrade

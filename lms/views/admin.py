@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from ..forms import EditUserForm, EnrolUserForm, NewUserForm
 from ..i18n import current_language, localized
@@ -56,7 +57,7 @@ def _user_or_404(user_id):
 def _enrol_form(user, formdata=None):
     form = EnrolUserForm(formdata=formdata, prefix="enrol")
     enrolled = learning.enrolled_course_ids(user)
-    form.course.choices = [(c.id, localized(c, "title")) for c in learning.visible_courses() if c.id not in enrolled]
+    form.course.choices = [SelectChoice(c.id, localized(c, "title")) for c in learning.visible_courses() if c.id not in enrolled]
     return form
 
 

@@ -1,0 +1,162 @@
+"""Importing is all or nothing, idempotent, and keeps trainees' progress."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.content import ContentError, load_courses
+from lms.content.importer import import_courses
+from lms.extensions import db
+from lms.models import Course, Lesson, LessonCompletion, Module
+
+from ..conftest import REPO
+from .helpers import COURSE_TOML, write_course
+
+
+@pytest.fixture
+def root(tmp_path):
+    """A courses folder beside (not inside) the app's instance folder."""
+    folder = tmp_path / "courses"
+    folder.mkdir()
+    return folder
+
+
+def counts():
+    return tuple(db.session.scalar(select(func.count()).select_from(model)) for model in (Course, Module, Lesson))
+
+
+def test_import_creates_rows_with_sanitized_html(app, root):
+    folder = write_course(root)
+    (folder / "basics/01-intro.en.md").write_text(
+        '+++\ntitle = "Intro"\n+++\n\n## Heading\n\n<script>alert(1)</script>\n\n| a | b |\n|---|---|\n| 1 | 2 |\n'
+    )
+    report = import_courses(root)
+    assert report.created == ["test-course"]
+    assert counts() == (1, 2, 3)
+    intro = db.session.scalar(select(Lesson).where(Lesson.slug == "intro"))
+    assert "<h2>Heading</h2>" in intro.body_html_en
+    assert "<table>" in intro.body_html_en
+    assert "<script" not in intro.body_html_en
+    assert intro.body_html_ja == "<p>日本語の本文。</p>"
+
+
+def test_invalid_content_changes_nothing(app, root):
+    write_course(root)
+    import_courses(root)
+    before = counts()
+    course_dir = root / "test-course"
+    (course_dir / "course.toml").write_text(COURSE_TOML.replace('"Test course"', '"Renamed"').replace(
+        '["deep-dive"]', '["deep-dive", "missing"]'))
+    with pytest.raises(ContentError):
+        import_courses(root)
+    assert counts() == before
+    assert db.session.scalar(select(Course.title_en)) == "Test course"
+
+
+def test_one_bad_course_blocks_the_good_one(app, root):
+    write_course(root, slug="good")
+    write_course(root, slug="bad", toml=COURSE_TOML.replace("[title]", "[titel]"))
+    with pytest.raises(ContentError):
+        import_courses(root)
+    assert counts() == (0, 0, 0)
+
+
+def test_reimport_is_idempotent_and_keeps_progress(app, root, make_user, complete):
+    write_course(root)
+    import_courses(root)
+    trainee = make_user()
+    intro = db.session.scalar(select(Lesson).where(Lesson.slug == "intro"))
+    complete(trainee, [intro])
+    ids = sorted(db.session.scalars(select(Lesson.id)))
+
+    report = import_courses(root)
+    assert report.unchanged == ["test-course"]
+    assert sorted(db.session.scalars(select(Lesson.id))) == ids
+    assert db.session.scalar(select(func.count(LessonCompletion.id))) == 1
+
+
+def test_removed_lesson_is_archived_and_restored(app, root, make_user, complete):
+    folder = write_course(root)
+    import_courses(root)
+    trainee = make_user()
+    details = db.session.scalar(select(Lesson).where(Lesson.slug == "details"))
+    complete(trainee, [details])
+
+    for lang in ("ja", "en"):
+        (folder / f"basics/02-details.{lang}.md").unlink()
+    (folder / "course.toml").write_text(COURSE_TOML.replace('["intro", "details"]', '["intro"]'))
+    report = import_courses(root)
+    assert report.archived == ["test-course/details"]
+    db.session.refresh(details)
+    assert details.archived_at is not None
+    assert db.session.scalar(select(func.count(LessonCompletion.id))) == 1
+
+    shutil.rmtree(folder)
+    write_course(root)
+    import_courses(root)
+    db.session.refresh(details)
+    assert details.archived_at is None
+
+
+def test_lesson_moved_between_modules_keeps_its_identity(app, root):
+    folder = write_course(root)
+    import_courses(root)
+    lesson_id = db.session.scalar(select(Lesson.id).where(Lesson.slug == "details"))
+    for lang in ("ja", "en"):
+        (folder / f"basics/02-details.{lang}.md").rename(folder / f"advanced/02-details.{lang}.md")
+    (folder / "course.toml").write_text(COURSE_TOML.replace('["intro", "details"]', '["intro"]')
+                                        .replace('["deep-dive"]', '["deep-dive", "details"]'))
+    import_courses(root)
+    moved = db.session.get(Lesson, lesson_id)
+    assert moved.module.slug == "advanced"
+    assert moved.position == 2
+
+
+def test_cli_reports_problems_and_exits_non_zero(app, root):
+    write_course(root, toml=COURSE_TOML.replace('program = "regulatory"', 'program = "x"'))
+    result = app.test_cli_runner().invoke(args=["lms", "import-courses", str(root)])
+    assert result.exit_code == 1
+    assert f"{root}/test-course/course.toml:1: program must be one of" in result.output
+    assert "nothing was imported" in result.output
+    assert counts() == (0, 0, 0)
+
+
+def test_cli_imports_and_check_only_validates(app, root):
+    write_course(root)
+    runner = app.test_cli_runner()
+    checked = runner.invoke(args=["lms", "import-courses", "--check", str(root)])
+    assert checked.exit_code == 0 and "1 course(s) valid" in checked.output
+    assert counts() == (0, 0, 0)
+    imported = runner.invoke(args=["lms", "import-courses", str(root)])
+    assert imported.exit_code == 0 and "created: test-course" in imported.output
+
+
+# --- the shipped courses --------------------------------------------------------------
+
+def _words(markdown_text: str) -> int:
+    return len(re.findall(r"[A-Za-z0-9’'-]+", markdown_text))
+
+
+def test_shipped_courses_are_valid_and_substantial():
+    courses = load_courses(REPO / "courses")
+    assert {c.program for c in courses} == {"entrepreneur", "regulatory"}
+    for course in courses:
+        assert len(course.modules) >= 4, course.slug
+        for module in course.modules:
+            assert len(module.lessons) >= 2, f"{course.slug}/{module.slug}"
+            for lesson in module.lessons:
+                where = f"{course.slug}/{module.slug}/{lesson.slug}"
+                assert _words(lesson.body["en"]) >= 400, where
+                # Japanese has no spaces: count characters, roughly two per English word.
+                assert len(re.sub(r"\s", "", lesson.body["ja"])) >= 800, where
+                assert "## References" in lesson.body["en"], where
+                assert "## 参考資料" in lesson.body["ja"], where
+
+
+def test_shipped_courses_import(app):
+    report = import_courses(REPO / "courses")
+    assert sorted(report.created) == ["global-entrepreneur", "regulatory-science"]

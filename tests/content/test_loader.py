@@ -1,0 +1,162 @@
+"""The loader reports every problem as path:line: message and accepts valid content."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms.content import ContentError, load_courses
+
+from .helpers import COURSE_TOML, write_course
+
+
+def problems_of(root) -> list[str]:
+    with pytest.raises(ContentError) as caught:
+        load_courses(root)
+    return [str(p).replace(str(root) + "/", "") for p in caught.value.problems]
+
+
+def test_valid_course_loads_in_order(tmp_path):
+    write_course(tmp_path)
+    [course] = load_courses(tmp_path)
+    assert course.slug == "test-course"
+    assert course.title == {"ja": "テストコース", "en": "Test course"}
+    assert [m.slug for m in course.modules] == ["basics", "advanced"]
+    assert [l.slug for l in course.modules[0].lessons] == ["intro", "details"]
+    assert course.modules[0].lessons[0].title == {"ja": "はじめに", "en": "Introduction"}
+    assert course.modules[0].lessons[0].minutes == 5
+
+
+def test_single_course_folder_can_be_loaded(tmp_path):
+    folder = write_course(tmp_path)
+    assert [c.slug for c in load_courses(folder)] == ["test-course"]
+
+
+def test_malformed_toml_reports_its_line(tmp_path):
+    write_course(tmp_path, toml=COURSE_TOML.replace('enrolment = "open"', 'enrolment = open'))
+    [problem] = problems_of(tmp_path)
+    assert problem.startswith("test-course/course.toml:2: invalid TOML")
+
+
+def test_unknown_key_reports_its_line(tmp_path):
+    write_course(tmp_path, toml=COURSE_TOML.replace('enrolment = "open"\n', 'enrolment = "open"\nauthor = "x"\n'))
+    assert problems_of(tmp_path) == [
+        "test-course/course.toml:3: unknown key 'author' (allowed: description, enrolment, modules, position, program, title)"
+    ]
+
+
+def test_unknown_key_inside_a_module(tmp_path):
+    toml = COURSE_TOML.replace('lessons = ["deep-dive"]', 'lessons = ["deep-dive"]\nlesons = []')
+    write_course(tmp_path, toml=toml)
+    [problem] = problems_of(tmp_path)
+    assert problem.startswith("test-course/course.toml:21: unknown key 'lesons' in module")
+
+
+def test_missing_translation_in_course_toml(tmp_path):
+    write_course(tmp_path, toml=COURSE_TOML.replace('en = "Test course"\n', ""))
+    assert problems_of(tmp_path) == [
+        "test-course/course.toml:4: missing English translation of 'title' (title.en)"
+    ]
+
+
+def test_missing_translation_in_inline_module_title(tmp_path):
+    write_course(tmp_path, toml=COURSE_TOML.replace('title = { ja = "応用", en = "Advanced" }', 'title = { ja = "応用" }'))
+    assert problems_of(tmp_path) == [
+        "test-course/course.toml:19: missing English translation of 'modules[1].title' (modules[1].title.en)"
+    ]
+
+
+def test_missing_lesson_translation_file(tmp_path):
+    folder = write_course(tmp_path)
+    (folder / "basics/02-details.ja.md").unlink()
+    assert problems_of(tmp_path) == [
+        "test-course/basics/02-details.en.md:1: missing Japanese translation: expected 02-details.ja.md"
+    ]
+
+
+def test_duplicate_module_slug(tmp_path):
+    toml = COURSE_TOML + '\n[[modules]]\nslug = "basics"\ntitle = { ja = "重複", en = "Dup" }\nlessons = ["intro"]\n'
+    write_course(tmp_path, toml=toml)
+    assert "test-course/course.toml:23: duplicate module slug 'basics'" in problems_of(tmp_path)
+
+
+def test_duplicate_lesson_slug_across_modules(tmp_path):
+    toml = COURSE_TOML.replace('lessons = ["deep-dive"]', 'lessons = ["deep-dive", "intro"]')
+    write_course(tmp_path, toml=toml)
+    found = problems_of(tmp_path)
+    assert "test-course/course.toml:20: duplicate lesson slug 'intro' (already named by module 'basics')" in found
+
+
+def test_duplicate_lesson_slug_in_one_folder(tmp_path):
+    folder = write_course(tmp_path)
+    (folder / "basics/03-intro.en.md").write_text((folder / "basics/01-intro.en.md").read_text())
+    found = problems_of(tmp_path)
+    assert any(p.startswith("test-course/basics/03-intro.en.md:1: duplicate lesson slug 'intro'") for p in found)
+
+
+def test_module_names_a_missing_lesson(tmp_path):
+    write_course(tmp_path, toml=COURSE_TOML.replace('["intro", "details"]', '["intro", "details", "ghost"]'))
+    assert problems_of(tmp_path) == [
+        "test-course/course.toml:15: module 'basics' names lesson 'ghost', "
+        "but basics/ has no file NN-ghost.ja.md or NN-ghost.en.md"
+    ]
+
+
+def test_lesson_file_no_module_names(tmp_path):
+    folder = write_course(tmp_path)
+    for lang in ("ja", "en"):
+        (folder / f"advanced/02-orphan.{lang}.md").write_text('+++\ntitle = "x"\n+++\n\nbody\n')
+    assert problems_of(tmp_path) == [
+        "test-course/advanced/02-orphan.en.md:1: lesson 'orphan' is not named by module 'advanced' in course.toml",
+        "test-course/advanced/02-orphan.ja.md:1: lesson 'orphan' is not named by module 'advanced' in course.toml",
+    ]
+
+
+def test_module_without_folder_and_stray_folder(tmp_path):
+    folder = write_course(tmp_path)
+    (folder / "advanced").rename(folder / "advnced")
+    found = problems_of(tmp_path)
+    assert "test-course/course.toml:18: module 'advanced' has no folder advanced/" in found
+    assert "test-course/advnced:1: folder 'advnced' is not a module named in course.toml" in found
+
+
+def test_front_matter_problems_report_lines(tmp_path):
+    folder = write_course(tmp_path)
+    (folder / "basics/01-intro.en.md").write_text('+++\nminutes = 5\ncolour = "red"\n+++\n\nText\n')
+    (folder / "basics/02-details.en.md").write_text('+++\ntitle = "Details\n+++\n\nText\n')
+    (folder / "advanced/01-deep-dive.ja.md").write_text('Just text, no front matter\n')
+    found = problems_of(tmp_path)
+    assert "test-course/basics/01-intro.en.md:3: unknown key 'colour' in front matter (allowed: minutes, title)" in found
+    assert "test-course/basics/01-intro.en.md:2: front matter needs a non-empty 'title'" in found
+    assert any(p.startswith("test-course/basics/02-details.en.md:2: invalid TOML") for p in found)
+    assert ("test-course/advanced/01-deep-dive.ja.md:1: the file must start with front matter between '+++' lines"
+            in found)
+
+
+def test_empty_lesson_body(tmp_path):
+    folder = write_course(tmp_path)
+    (folder / "basics/01-intro.en.md").write_text('+++\ntitle = "Intro"\n+++\n\n')
+    assert problems_of(tmp_path) == ["test-course/basics/01-intro.en.md:3: the lesson has no text after the front matter"]
+
+
+def test_bad_program_and_file_names(tmp_path):
+    folder = write_course(tmp_path, toml=COURSE_TOML.replace('"regulatory"', '"marketing"'))
+    (folder / "basics/intro-notes.md").write_text("x")
+    (folder / "basics/01-intro.fr.md").write_text('+++\ntitle = "x"\n+++\n\nx\n')
+    found = problems_of(tmp_path)
+    assert "test-course/course.toml:1: program must be one of entrepreneur, regulatory; found 'marketing'" in found
+    assert ("test-course/basics/intro-notes.md:1: unexpected file: lesson files are named NN-slug.ja.md and NN-slug.en.md"
+            in found)
+    assert "test-course/basics/01-intro.fr.md:1: unknown language 'fr' (allowed: ja, en)" in found
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    folder = write_course(tmp_path, toml=COURSE_TOML.replace('enrolment = "open"', 'enrolment = "closed"'))
+    (folder / "basics/02-details.ja.md").unlink()
+    write_course(tmp_path, slug="second", toml=COURSE_TOML.replace('"regulatory"', '"other"'))
+    assert len(problems_of(tmp_path)) == 3
+
+
+def test_course_folder_without_course_toml(tmp_path):
+    write_course(tmp_path)
+    (tmp_path / "draft").mkdir()
+    assert problems_of(tmp_path) == ["draft/course.toml:1: missing: every course folder needs a course.toml"]

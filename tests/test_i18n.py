@@ -1,0 +1,99 @@
+"""Locale negotiation, Asia/Tokyo times, and the completeness of the catalogs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+from babel.messages.pofile import read_po
+from flask_babel import force_locale
+
+from lms.i18n import format_when
+from lms.extensions import db
+
+from .conftest import REPO
+
+
+def lang_of(response) -> str:
+    html = response.get_data(as_text=True)
+    return html.split('<html lang="', 1)[1].split('"', 1)[0]
+
+
+def test_default_is_japanese(client):
+    response = client.get("/courses/")
+    assert lang_of(response) == "ja"
+    assert "コース" in response.get_data(as_text=True)
+
+
+def test_accept_language_is_followed(client):
+    response = client.get("/courses/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert lang_of(response) == "en"
+    assert "Courses" in response.get_data(as_text=True)
+
+
+def test_unsupported_accept_language_falls_back_to_japanese(client):
+    assert lang_of(client.get("/courses/", headers={"Accept-Language": "fr"})) == "ja"
+
+
+def test_switch_is_kept_in_the_session_and_beats_accept_language(client):
+    response = client.post_form("/language", {"lang": "en", "next": "/courses/"})
+    assert response.status_code == 302 and response.headers["Location"] == "/courses/"
+    assert lang_of(client.get("/courses/", headers={"Accept-Language": "ja"})) == "en"
+
+
+def test_switch_refuses_an_outside_next(client):
+    response = client.post_form("/language", {"lang": "en", "next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"
+
+
+def test_saved_preference_wins_and_the_switch_updates_it(client, make_user):
+    user = make_user(locale="en")
+    client.login(user)
+    assert lang_of(client.get("/dashboard", headers={"Accept-Language": "ja"})) == "en"
+    client.post_form("/language", {"lang": "ja", "next": "/dashboard"})
+    db.session.refresh(user)
+    assert user.locale == "ja"
+    assert lang_of(client.get("/dashboard", headers={"Accept-Language": "en"})) == "ja"
+
+
+def test_times_are_shown_in_asia_tokyo(app):
+    moment = datetime(2026, 1, 1, 15, 30, tzinfo=timezone.utc)
+    with app.test_request_context(), force_locale("en"):
+        assert format_when(moment, "yyyy-MM-dd HH:mm zzzz") == "2026-01-02 00:30 Japan Standard Time"
+    with app.test_request_context(), force_locale("ja"):
+        assert format_when(moment, "long").startswith("2026年1月2日 0:30:00")
+
+
+# --- catalogs -----------------------------------------------------------------------
+
+def _ids(catalog) -> set[str]:
+    return {message.id if isinstance(message.id, str) else message.id[0] for message in catalog if message.id}
+
+
+def test_japanese_catalog_is_complete():
+    with open(REPO / "translations/ja/LC_MESSAGES/messages.po", "rb") as handle:
+        catalog = read_po(handle)
+    untranslated = [m.id for m in catalog if m.id and not all(m.string if isinstance(m.string, tuple) else [m.string])]
+    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+    assert not untranslated, f"untranslated: {untranslated}"
+    assert not fuzzy, f"fuzzy: {fuzzy}"
+    with open(REPO / "translations/messages.pot", "rb") as handle:
+        assert _ids(catalog) == _ids(read_po(handle)), "ja catalog out of step with messages.pot: run make update-catalogs"
+
+
+def test_pot_is_up_to_date_with_the_source(tmp_path):
+    fresh = tmp_path / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
+         "--no-location", "-o", str(fresh), "."],
+        cwd=REPO, check=True, capture_output=True,
+    )
+    with open(fresh, "rb") as handle:
+        extracted = _ids(read_po(handle))
+    with open(REPO / "translations/messages.pot", "rb") as handle:
+        committed = _ids(read_po(handle))
+    assert extracted == committed, (
+        f"messages.pot is out of date (run make update-catalogs): new {sorted(extracted - committed)}, "
+        f"gone {sorted(committed - extracted)}"
+    )
