@@ -9,6 +9,7 @@ from datetime import date
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from .content import ContentError
@@ -62,7 +63,8 @@ def create_user_command(email, name_latin, name_ja, organisation, locale, roles,
     try:
         user = accounts.create_user(email, password, profile, {Role(r) for r in roles})
     except accounts.AccountError as error:
-        raise click.ClickException(str(error.message)) from None
+        with force_locale("en"):  # operators read the console in English
+            raise click.ClickException(str(error.message)) from None
     click.echo(f"created {user.email} ({', '.join(r.value for r in user.roles)})")
 
 

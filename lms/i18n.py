@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,8 +16,10 @@ LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}  # each in its own languag
 SESSION_KEY = "lang"
 
 
-def select_locale() -> str:
+def select_locale() -> str | None:
     """The user's saved preference, else the header switch, else Accept-Language, else ja."""
+    if not has_request_context():
+        return None  # the CLI and mail outside requests: the default, or force_locale()
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     chosen = session.get(SESSION_KEY)

@@ -74,6 +74,7 @@ def app(database_url, tmp_path):
             db.session.execute(table.delete())
         db.session.commit()
         db.session.remove()
+        db.engine.dispose()  # each test's app has its own pool; close it, or PostgreSQL connections leak
 
 
 class Client:

@@ -54,4 +54,4 @@ def enrolments_of(user: User) -> list[tuple[Enrolment, Course]]:
     return list(db.session.execute(
         select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id)
         .where(Enrolment.user_id == user.id).order_by(Course.program, Course.position)
-    ).tuples())
+    ).all())

@@ -1,0 +1,72 @@
+"""Headers, cookies, CSRF on every state-changing route, and no secrets in the repository."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from .conftest import REPO
+
+
+def test_security_headers_on_every_response(client):
+    for path in ("/", "/courses/", "/auth/login", "/no-such-page", "/static/css/app.css"):
+        response = client.get(path)
+        headers = response.headers
+        response.close()
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp, path
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_have_no_inline_scripts_or_styles(client):
+    html = client.get("/auth/login").get_data(as_text=True)
+    assert "<script" not in html and "style=" not in html
+
+
+def test_session_cookie_flags(app, client, make_user):
+    user = make_user()
+    response = client.post_form("/auth/login", {"email": user.email, "password": "correct horse battery"})
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_secure_cookie_when_configured_for_https(database_url, tmp_path):
+    from lms import create_app
+
+    app = create_app({"SECRET_KEY": "x", "HTTPS": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+def test_every_post_route_refuses_a_missing_csrf_token(app, client):
+    posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
+    assert len(posts) >= 10
+    for rule in posts:
+        url = re.sub(r"<(?:int:)?(\w+)>", lambda m: "1" if "id" in m.group(1) else "x", rule.rule)
+        response = client.post(url, data={})
+        assert response.status_code == 400, f"{rule.rule} accepted a POST without a CSRF token"
+
+
+def test_secret_key_is_generated_into_instance_and_reused(database_url, tmp_path, monkeypatch):
+    from lms import create_app
+
+    monkeypatch.delenv("LMS_SECRET_KEY", raising=False)
+    first = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": str(tmp_path)})
+    second = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": str(tmp_path)})
+    assert len(first.config["SECRET_KEY"]) >= 64
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_no_secrets_are_tracked():
+    files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    assert not [f for f in files if f.startswith("instance/") and f != "instance/README.md"]
+    assert not [f for f in files if re.search(r"(^|/)\.env(\.|$)|secret_key$|\.pem$|\.key$", f)]
+    pattern = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----|SECRET_KEY\s*=\s*['\"][^'\"]{8,}")
+    for name in files:
+        path = REPO / name
+        if path.suffix in {".py", ".toml", ".cfg", ".ini", ".md", ".txt", ".html", ".sh", ""} and path.is_file():
+            assert not pattern.search(path.read_text(encoding="utf-8", errors="ignore")), name
