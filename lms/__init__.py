@@ -32,6 +32,11 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     views.init_app(app)
     register_cli(app)
+    if app.config["PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     return app
 
 

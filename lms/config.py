@@ -38,6 +38,8 @@ class Defaults:
 
     # Set to true behind HTTPS: marks the session cookie Secure.
     HTTPS = False
+    # How many reverse proxies in front of the app set X-Forwarded-* headers (0: trust none).
+    PROXIES = 0
 
     PAGE_SIZE = 25
 
@@ -59,6 +61,7 @@ _ENV_TYPES = {
     "SMTP_STARTTLS": bool,
     "MAIL_FROM": str,
     "HTTPS": bool,
+    "PROXIES": int,
     "PAGE_SIZE": int,
 }
 
