@@ -49,7 +49,9 @@ def init_app(app) -> None:
 
     @app.context_processor
     def language_switch():
-        return {"language_form": LanguageForm(formdata=None, next=request.full_path.rstrip("?"))}
+        # After a POST the same URL may not answer a GET: go home instead of to a 405.
+        here = request.full_path.rstrip("?") if request.method == "GET" else ""
+        return {"language_form": LanguageForm(formdata=None, next=here)}
 
     for code, title in ((400, _l("Bad request")), (403, _l("Not allowed")), (404, _l("Page not found")),
                         (405, _l("Method not allowed")), (413, _l("Too large")), (500, _l("Something went wrong"))):
