@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -81,18 +82,27 @@ def env_overrides(environ=os.environ) -> dict:
     return found
 
 
+MIN_SECRET_KEY_LENGTH = 32
+
+
 def load_or_create_secret_key(instance_path: Path) -> str:
     """Read instance/secret_key, creating it with 64 random bytes on first run."""
     path = instance_path / "secret_key"
-    if path.exists():
-        return path.read_text(encoding="ascii").strip()
-    key = secrets.token_urlsafe(64)
-    instance_path.mkdir(parents=True, exist_ok=True)
-    # O_EXCL: when two processes start at once, the second one reads the first one's key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key)
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        # Written whole to a temporary file, then linked into place: a worker starting at the same
+        # moment either finds no file or a complete one, and only the first link wins.
+        fd, temporary = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_urlsafe(64))
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(f"{path} holds no usable secret key (fewer than {MIN_SECRET_KEY_LENGTH} characters); "
+                           "delete it to have a new one generated, or set LMS_SECRET_KEY")
     return key

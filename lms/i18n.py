@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel import negotiate_locale
 from flask import has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
@@ -25,7 +26,9 @@ def select_locale() -> str | None:
     chosen = session.get(SESSION_KEY)
     if chosen in LANGUAGES:
         return chosen
-    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+    # negotiate_locale maps regional tags (en-GB, ja-JP) to the languages we have, in the client's order.
+    wanted = [value for value, _quality in request.accept_languages]
+    return negotiate_locale(wanted, LANGUAGES, sep="-") or DEFAULT_LANGUAGE
 
 
 def current_language() -> str:

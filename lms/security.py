@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, request
-from flask_login import current_user, login_required
+from flask import abort, current_app, request
+from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -51,8 +51,9 @@ def role_required(*roles: str):
 
     def decorator(view):
         @wraps(view)
-        @login_required
         def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
             if not any(current_user.has_role(role) for role in roles):
                 abort(403)
             return view(*args, **kwargs)

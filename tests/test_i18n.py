@@ -32,6 +32,11 @@ def test_accept_language_is_followed(client):
     assert "Courses" in response.get_data(as_text=True)
 
 
+def test_regional_accept_language_tags_are_understood(client):
+    assert lang_of(client.get("/courses/", headers={"Accept-Language": "en-GB,ja;q=0.5"})) == "en"
+    assert lang_of(client.get("/courses/", headers={"Accept-Language": "ja-JP,en;q=0.5"})) == "ja"
+
+
 def test_unsupported_accept_language_falls_back_to_japanese(client):
     assert lang_of(client.get("/courses/", headers={"Accept-Language": "fr"})) == "ja"
 

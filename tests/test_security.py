@@ -61,6 +61,15 @@ def test_secret_key_is_generated_into_instance_and_reused(database_url, tmp_path
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
+def test_an_empty_secret_key_file_is_an_error_not_a_silent_default(database_url, tmp_path, monkeypatch):
+    from lms import create_app
+
+    monkeypatch.delenv("LMS_SECRET_KEY", raising=False)
+    (tmp_path / "secret_key").write_text("")
+    with pytest.raises(RuntimeError, match="no usable secret key"):
+        create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": str(tmp_path)})
+
+
 def test_no_secrets_are_tracked():
     files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
     assert not [f for f in files if f.startswith("instance/") and f != "instance/README.md"]

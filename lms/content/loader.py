@@ -17,9 +17,15 @@ LANGUAGES = ("ja", "en")
 LANGUAGE_NAMES = {"ja": "Japanese", "en": "English"}
 PROGRAMS = ("entrepreneur", "regulatory")
 ENROLMENT_MODES = ("open", "assigned")
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LESSON_FILE = re.compile(r"^(?P<number>\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>[a-z]{2})\.md$")
+# Slugs and lesson file slugs: at most 80 characters (the column size).
+SLUG = re.compile(r"^(?=.{1,80}$)[a-z0-9]+(?:-[a-z0-9]+)*$")
+LESSON_FILE = re.compile(r"^(?P<number>\d{2})-(?P<slug>(?=[a-z0-9-]{1,80}\.)[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>[a-z]{2})\.md$")
 FRONT_MATTER_FENCE = "+++"
+
+# Limits of the database columns (lms/models/course.py), checked here so a long value is a problem, not a crash.
+MAX_TITLE = 200
+MAX_MINUTES = 600
+MAX_POSITION = 100_000
 
 COURSE_KEYS = {"program", "enrolment", "position", "title", "description", "modules"}
 MODULE_KEYS = {"slug", "title", "summary", "lessons"}
@@ -115,7 +121,7 @@ class _CourseReader:
     def read(self) -> CourseSpec | None:
         if not SLUG.match(self.folder.name):
             self.problem(self.toml_path, 1, f"course folder name '{self.folder.name}' is not a slug "
-                                            "(lower-case letters, digits and single hyphens)")
+                                            "(at most 80 lower-case letters, digits and single hyphens)")
         try:
             self.doc = Located(self.toml_path.read_text(encoding="utf-8"))
         except UnicodeDecodeError:
@@ -134,8 +140,8 @@ class _CourseReader:
         if enrolment not in ENROLMENT_MODES:
             self.at("enrolment", f"enrolment must be one of {', '.join(ENROLMENT_MODES)}; found {enrolment!r}")
         position = data.get("position", 0)
-        if not isinstance(position, int) or isinstance(position, bool):
-            self.at("position", "position must be a whole number")
+        if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position <= MAX_POSITION:
+            self.at("position", f"position must be a whole number from 0 to {MAX_POSITION}")
             position = 0
         course = CourseSpec(
             slug=self.folder.name,
@@ -143,13 +149,14 @@ class _CourseReader:
             program=program,
             enrolment=enrolment,
             position=position,
-            title=self.bilingual(data, "title", required=True),
+            title=self.bilingual(data, "title", required=True, max_length=MAX_TITLE),
             description=self.bilingual(data, "description", required=True),
         )
         course.modules = self.read_modules(data.get("modules"))
         return course
 
-    def bilingual(self, table: dict, key: str, *, prefix: str = "", required: bool) -> dict[str, str]:
+    def bilingual(self, table: dict, key: str, *, prefix: str = "", required: bool,
+                  max_length: int | None = None) -> dict[str, str]:
         """A ``{ja = "...", en = "..."}`` value: both languages present and non-empty."""
         path = f"{prefix}{key}"
         value = table.get(key)
@@ -167,6 +174,8 @@ class _CourseReader:
             text = value.get(lang)
             if not isinstance(text, str) or not text.strip():
                 self.at(path, f"missing {LANGUAGE_NAMES[lang]} translation of '{path}' ({path}.{lang})")
+            elif max_length and len(text.strip()) > max_length:
+                self.at(f"{path}.{lang}", f"'{path}.{lang}' is longer than {max_length} characters")
             else:
                 result[lang] = text.strip()
         return result
@@ -193,7 +202,7 @@ class _CourseReader:
             seen_modules.add(slug)
             spec = ModuleSpec(
                 slug=slug,
-                title=self.bilingual(module, "title", prefix=f"{key}.", required=True),
+                title=self.bilingual(module, "title", prefix=f"{key}.", required=True, max_length=MAX_TITLE),
                 summary=self.bilingual(module, "summary", prefix=f"{key}.", required=False),
             )
             lessons = module.get("lessons")
@@ -306,9 +315,12 @@ class _CourseReader:
         if not isinstance(title, str) or not title.strip():
             self.problem(path, doc.line("title"), "front matter needs a non-empty 'title'")
             ok = False
+        elif len(title.strip()) > MAX_TITLE:
+            self.problem(path, doc.line("title"), f"'title' is longer than {MAX_TITLE} characters")
+            ok = False
         minutes = meta.get("minutes", 0)
-        if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 0:
-            self.problem(path, doc.line("minutes"), "'minutes' must be a whole number of minutes")
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= MAX_MINUTES:
+            self.problem(path, doc.line("minutes"), f"'minutes' must be a whole number from 0 to {MAX_MINUTES}")
             ok = False
         body = "\n".join(lines[end + 1:]).strip()
         if not body:

@@ -32,8 +32,10 @@ def parse(text: str) -> dict:
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = _TOML_ERROR_LINE.search(message)
-        line = int(found.group(1)) if found else 1
-        raise TomlSyntaxError(line, f"invalid TOML: {_TOML_ERROR_LINE.sub('', message).strip()}") from None
+        # "(at end of document)": something opened was never closed; point at the last line.
+        line = int(found.group(1)) if found else max(1, len(text.splitlines()))
+        message = _TOML_ERROR_LINE.sub("", message).replace("(at end of document)", "").strip()
+        raise TomlSyntaxError(line, f"invalid TOML: {message}") from None
 
 
 def key_lines(text: str) -> dict[str, int]:

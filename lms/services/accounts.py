@@ -81,7 +81,7 @@ def create_user(email: str, password: str, profile: Profile, roles: set[Role]) -
     """An account that can log in at once (admin-created, CLI or open registration)."""
     check_password_policy(password)
     user = _new_user(email, profile, roles)
-    user.set_password(password)
+    user.set_password(password)  # a new account has no links to void
     _commit_new_user()
     return user
 
@@ -103,14 +103,24 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _void_tokens(user: User, purpose: TokenPurpose | None = None) -> None:
+    """Unused links of ``user`` (of one purpose, or all) stop working."""
+    condition = [Token.user_id == user.id, Token.used_at.is_(None)]
+    if purpose is not None:
+        condition.append(Token.purpose == purpose.value)
+    db.session.execute(update(Token).where(*condition).values(used_at=utcnow()))
+
+
+def _set_password(user: User, password: str) -> None:
+    """Set the password: other sessions end and every outstanding link stops working."""
+    user.set_password(password)
+    _void_tokens(user)
+
+
 def _issue_token(user: User, purpose: TokenPurpose, ttl: timedelta) -> str:
     """Store a new token's hash; earlier unused tokens of the same purpose stop working."""
     now = utcnow()
-    db.session.execute(
-        update(Token)
-        .where(Token.user_id == user.id, Token.purpose == purpose.value, Token.used_at.is_(None))
-        .values(used_at=now)
-    )
+    _void_tokens(user, purpose)
     raw = secrets.token_urlsafe(32)
     db.session.add(Token(user_id=user.id, purpose=purpose.value, token_hash=_hash(raw), expires_at=now + ttl))
     return raw
@@ -145,7 +155,7 @@ def accept_invitation(raw: str, password: str, profile: Profile) -> User:
     check_password_policy(password)
     user = _redeem(raw, TokenPurpose.INVITATION, INVITATION_INVALID)
     _apply_profile(user, profile)
-    user.set_password(password)
+    _set_password(user, password)
     db.session.commit()
     return user
 
@@ -164,7 +174,7 @@ def request_password_reset(email: str) -> None:
 def reset_password(raw: str, password: str) -> User:
     check_password_policy(password)
     user = _redeem(raw, TokenPurpose.PASSWORD_RESET, RESET_INVALID)
-    user.set_password(password)  # also ends every other session
+    _set_password(user, password)  # also ends every other session
     db.session.commit()
     return user
 
@@ -197,7 +207,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise AccountError(_l("The current password is not correct."))
     check_password_policy(new)
-    user.set_password(new)  # a new session nonce: other browsers are logged out
+    _set_password(user, new)  # a new session nonce: other browsers are logged out
     db.session.commit()
 
 
@@ -215,5 +225,6 @@ def update_account(user: User, *, roles: set[Role], active: bool, acting: User) 
         setattr(user, f"is_{role.value}", role in roles)
     if user.active and not active:
         user.session_nonce = secrets.token_urlsafe(16)  # logs them out now
+        _void_tokens(user)  # and their links do not come back to life on reactivation
     user.active = active
     db.session.commit()

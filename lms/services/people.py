@@ -33,12 +33,15 @@ class Page:
 def search_users(query: str, page: int, per_page: int) -> Page:
     """Users whose address or names contain ``query``, newest first: two queries per page."""
     condition = true()
-    if query:
-        like = f"%{query.strip().lower()}%"
-        condition = or_(func.lower(User.email).like(like), func.lower(User.name_latin).like(like),
-                        User.name_ja.like(f"%{query.strip()}%"), func.lower(User.organisation).like(like))
+    if query.strip():
+        # Escape LIKE's wildcards: a search for "_" means the character, not "anything".
+        term = query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like, like_lower = f"%{term}%", f"%{term.lower()}%"
+        condition = or_(*(column.like(pattern, escape="\\") for column, pattern in (
+            (func.lower(User.email), like_lower), (func.lower(User.name_latin), like_lower),
+            (User.name_ja, like), (func.lower(User.organisation), like_lower))))
     total = db.session.scalar(select(func.count(User.id)).where(condition))
-    page = max(1, page)
+    page = min(max(1, page), max(1, -(-total // per_page)))
     items = list(db.session.scalars(
         select(User).where(condition).order_by(User.created_at.desc(), User.id.desc())
         .limit(per_page).offset((page - 1) * per_page)

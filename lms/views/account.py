@@ -1,6 +1,6 @@
 """The user's own profile and password."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
@@ -35,7 +35,8 @@ def change_password():
             flash(error.message, "error")
         else:
             # Other browsers are logged out by the new nonce; this one logs in again with it.
-            login_user(current_user._get_current_object())
+            remembered = bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
+            login_user(current_user._get_current_object(), remember=remembered)
             flash(_("Your password has been changed. Other devices have been logged out."), "success")
             return redirect(url_for("account.profile"))
     return render_template("account/profile.html", form=ProfileForm(obj=current_user, formdata=None),

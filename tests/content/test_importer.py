@@ -57,6 +57,24 @@ def test_invalid_content_changes_nothing(app, root):
     assert db.session.scalar(select(Course.title_en)) == "Test course"
 
 
+def test_a_database_failure_midway_leaves_nothing(app, root, monkeypatch):
+    write_course(root, slug="first")
+    write_course(root, slug="second")
+    from lms.content import importer
+
+    real = importer._import_course
+
+    def fail_on_second(spec, report):
+        if spec.slug == "second":
+            raise RuntimeError("database went away")
+        real(spec, report)
+
+    monkeypatch.setattr(importer, "_import_course", fail_on_second)
+    with pytest.raises(RuntimeError):
+        import_courses(root)
+    assert counts() == (0, 0, 0)
+
+
 def test_one_bad_course_blocks_the_good_one(app, root):
     write_course(root, slug="good")
     write_course(root, slug="bad", toml=COURSE_TOML.replace("[title]", "[titel]"))

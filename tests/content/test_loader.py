@@ -37,6 +37,21 @@ def test_malformed_toml_reports_its_line(tmp_path):
     assert problem.startswith("test-course/course.toml:2: invalid TOML")
 
 
+def test_unclosed_toml_points_at_the_last_line(tmp_path):
+    write_course(tmp_path, toml=COURSE_TOML.replace('ja = "説明です。"', 'ja = """説明です。'))
+    [problem] = problems_of(tmp_path)
+    assert problem == f"test-course/course.toml:{len(COURSE_TOML.splitlines())}: invalid TOML: Unterminated string"
+
+
+def test_values_longer_than_the_database_allows(tmp_path):
+    folder = write_course(tmp_path, toml=COURSE_TOML.replace('en = "Test course"', f'en = "{"x" * 201}"'))
+    (folder / "basics/01-intro.en.md").write_text(f'+++\ntitle = "{"y" * 201}"\nminutes = 100000\n+++\n\nText\n')
+    found = problems_of(tmp_path)
+    assert "test-course/course.toml:6: 'title.en' is longer than 200 characters" in found
+    assert "test-course/basics/01-intro.en.md:2: 'title' is longer than 200 characters" in found
+    assert "test-course/basics/01-intro.en.md:3: 'minutes' must be a whole number from 0 to 600" in found
+
+
 def test_unknown_key_reports_its_line(tmp_path):
     write_course(tmp_path, toml=COURSE_TOML.replace('enrolment = "open"\n', 'enrolment = "open"\nauthor = "x"\n'))
     assert problems_of(tmp_path) == [

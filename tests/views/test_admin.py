@@ -27,6 +27,15 @@ def test_non_admins_get_403(client, make_user, role):
 def test_anonymous_is_sent_to_login(client):
     for page in ADMIN_PAGES:
         assert client.get(page).headers["Location"].startswith("/auth/login")
+        assert client.options(page).status_code in (302, 401)
+
+
+def test_search_treats_wildcards_literally_and_clamps_the_page(client, make_user):
+    client.login(make_user(Role.ADMIN, email="boss@example.org"))
+    make_user(email="under_score@example.org")
+    html = client.get("/admin/users?q=_", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "1 person" in html and "under_score@example.org" in html and "boss@example.org" not in html
+    assert client.get("/admin/users?page=99999999999999999999").status_code == 200
 
 
 def test_admin_creates_an_account_with_a_password(client, make_user, outbox):

@@ -53,6 +53,7 @@ def test_passwords_are_hashed_with_scrypt(make_user):
     ("//evil.example/", "/dashboard"),
     ("/\\evil.example", "/dashboard"),
     ("javascript:alert(1)", "/dashboard"),
+    ("/\t/evil.example", "/dashboard"),  # browsers drop the tab and read //evil.example
 ])
 def test_next_only_redirects_inside_the_site(client, make_user, target, expected):
     user = make_user()
@@ -158,8 +159,53 @@ def test_invitation_flow(client, make_user, outbox):
 
 def test_uninvited_account_cannot_log_in_before_accepting(client, make_user):
     make_user(email="pending@example.org", password=None)
-    response = client.post_form("/auth/login", {"email": "pending@example.org", "password": ""})
-    assert response.status_code == 200
+    response = client.post_form("/auth/login", {"email": "pending@example.org", "password": "any password at all"},
+                                headers={"Accept-Language": "en"})
+    assert WRONG in response.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_changing_the_password_voids_outstanding_reset_links(client, make_user, outbox):
+    user = make_user()
+    client.post_form("/auth/forgot", {"email": user.email})
+    token = _link(outbox()[0], "/auth/reset")
+    client.login(user)
+    client.post_form("/account/password", {"current": PASSWORD, "password": "changed password",
+                                           "confirm": "changed password"})
+    assert client.get(f"/auth/reset/{token}").status_code == 404
+
+
+def test_a_password_reset_voids_the_invitation(client, make_user, outbox):
+    admin = make_user(Role.ADMIN)
+    client.login(admin)
+    client.post_form("/admin/users/new", {"email": "inv@example.org", "name_latin": "Inv", "locale": "en", "trainee": "y"})
+    client.logout()
+    invitation = _link(outbox()[0], "/auth/invitation")
+    client.post_form("/auth/forgot", {"email": "inv@example.org"})
+    reset = _link(outbox()[1], "/auth/reset")
+    client.post_form(f"/auth/reset/{reset}", {"password": "chosen password", "confirm": "chosen password"})
+    assert client.get(f"/auth/invitation/{invitation}").status_code == 404
+
+
+def test_deactivation_voids_links_for_good(client, make_client, make_user, outbox):
+    user = make_user()
+    client.post_form("/auth/forgot", {"email": user.email})
+    token = _link(outbox()[0], "/auth/reset")
+    admin_browser = make_client()
+    admin_browser.login(make_user(Role.ADMIN))
+    admin_browser.post_form(f"/admin/users/{user.id}", {"trainee": "y"})  # deactivate
+    assert client.get(f"/auth/reset/{token}").status_code == 404
+    admin_browser.post_form(f"/admin/users/{user.id}", {"trainee": "y", "active": "y"})  # reactivate
+    assert client.get(f"/auth/reset/{token}").status_code == 404
+
+
+def test_keep_me_logged_in_survives_a_password_change(client, make_user):
+    user = make_user()
+    client.post_form("/auth/login", {"email": user.email, "password": PASSWORD, "remember": "y"})
+    client.post_form("/account/password", {"current": PASSWORD, "password": "changed password",
+                                           "confirm": "changed password"})
+    client.delete_cookie("session")  # the browser restarts
+    assert client.get("/dashboard").status_code == 200
 
 
 def test_registration_is_off_by_default(client):
