@@ -32,7 +32,9 @@ def lesson(slug, lesson_slug):
     course, lesson = _readable_lesson(slug, lesson_slug)
     view = learning.course_view(current_user, course)
     previous, following = learning.neighbours(view, lesson)
-    module = next(mv for mv in view.modules if mv.module.id == lesson.module_id)
+    module = next((mv for mv in view.modules if mv.module.id == lesson.module_id), None)
+    if module is None:  # a live lesson left in an archived module: treat as gone
+        abort(404)
     return render_template("learn/lesson.html", view=view, lesson=lesson, module=module,
                            previous=previous, following=following, done=lesson.id in view.done)
 
