@@ -27,6 +27,14 @@ class AccountError(Exception):
         self.message = message
 
 
+class InvitationNotSent(AccountError):
+    """The account was created (or the link renewed), but the mail did not go out."""
+
+    def __init__(self, user):
+        super().__init__(INVITATION_NOT_SENT)
+        self.user = user
+
+
 @dataclass
 class Profile:
     name_ja: str = ""
@@ -92,9 +100,29 @@ def invite_user(email: str, profile: Profile, roles: set[Role], invited_by: User
     db.session.flush()
     raw = _issue_token(user, TokenPurpose.INVITATION, timedelta(hours=current_app.config["INVITATION_TTL_HOURS"]))
     _commit_new_user()
-    mail.send_template(user, "invitation", link=mail.external_url("auth.accept_invitation", token=raw),
-                       invited_by=invited_by, hours=current_app.config["INVITATION_TTL_HOURS"])
+    _mail_invitation(user, raw, invited_by)
     return user
+
+
+def resend_invitation(user: User, invited_by: User | None = None) -> None:
+    """A fresh invitation link for someone who has not set a password yet; older links stop working."""
+    if user.password_hash:
+        raise AccountError(_l("This person has already accepted the invitation."))
+    raw = _issue_token(user, TokenPurpose.INVITATION, timedelta(hours=current_app.config["INVITATION_TTL_HOURS"]))
+    db.session.commit()
+    _mail_invitation(user, raw, invited_by)
+
+
+INVITATION_NOT_SENT = _l("The account exists, but the invitation mail could not be sent. "
+                         "Check the mail settings, then use “Resend invitation”.")
+
+
+def _mail_invitation(user: User, raw: str, invited_by: User | None) -> None:
+    try:
+        mail.send_template(user, "invitation", link=mail.external_url("auth.accept_invitation", token=raw),
+                           invited_by=invited_by, hours=current_app.config["INVITATION_TTL_HOURS"])
+    except mail.MailError:
+        raise InvitationNotSent(user) from None
 
 
 # --- one-time tokens -------------------------------------------------------------

@@ -37,6 +37,10 @@ def send_template(recipient, template: str, **context) -> EmailMessage:
     return send(recipient.email, subject.strip(), body.strip() + "\n")
 
 
+class MailError(Exception):
+    """The message could not be handed to the mail server."""
+
+
 def send(to: str, subject: str, body: str) -> EmailMessage:
     config = current_app.config
     message = EmailMessage()
@@ -47,7 +51,11 @@ def send(to: str, subject: str, body: str) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain="skyfront-lms")
     message.set_content(body)
     if config.get("SMTP_HOST"):
-        _send_smtp(message, config)
+        try:
+            _send_smtp(message, config)
+        except (OSError, smtplib.SMTPException) as error:
+            log.exception("mail to %s failed", to)
+            raise MailError(str(error)) from error
         log.info("mail sent to %s: %s", to, subject)
     else:
         path = _write_outbox(message)

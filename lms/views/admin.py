@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from ..forms import EditUserForm, EnrolUserForm, NewUserForm
+from ..forms import ActionForm, EditUserForm, EnrolUserForm, NewUserForm
 from ..i18n import current_language, localized
 from ..models import Role
 from ..security import role_required
@@ -40,6 +40,9 @@ def new_user():
             else:
                 user = accounts.invite_user(form.email.data, profile, form.selected_roles(), invited_by=current_user)
                 flash(_("An invitation has been sent to %(email)s.", email=user.email), "success")
+        except accounts.InvitationNotSent as error:
+            flash(error.message, "error")
+            return redirect(url_for("admin.user", user_id=error.user.id))
         except accounts.AccountError as error:
             flash(error.message, "error")
         else:
@@ -75,6 +78,20 @@ def user(user_id):
             return redirect(url_for("admin.user", user_id=user.id))
     return render_template("admin/user.html", user=user, form=form, enrol_form=_enrol_form(user),
                            enrolments=people.enrolments_of(user))
+
+
+@bp.post("/users/<int:user_id>/invitation")
+def resend_invitation(user_id):
+    user = _user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        accounts.resend_invitation(user, invited_by=current_user)
+    except accounts.AccountError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("A new invitation has been sent to %(email)s.", email=user.email), "success")
+    return redirect(url_for("admin.user", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/enrol")

@@ -114,3 +114,34 @@ def test_people_list_searches_and_pages_in_constant_queries(app, client, make_us
         counts.append(q.count)
     assert counts[0] == counts[1]
     assert "Page 3 of 3" in client.get("/admin/users?page=3", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
+def test_invitation_mail_failure_keeps_the_account_and_offers_a_resend(app, client, make_user, outbox, monkeypatch):
+    from lms.services import mail
+
+    client.login(make_user(Role.ADMIN))
+
+    def broken(*args, **kwargs):
+        raise mail.MailError("connection refused")
+
+    monkeypatch.setattr(mail, "send", broken)
+    response = client.post_form("/admin/users/new", {"email": "late@example.org", "name_latin": "Late", "locale": "en",
+                                                      "trainee": "y"}, follow_redirects=True,
+                                headers={"Accept-Language": "en"})
+    html = response.get_data(as_text=True)
+    assert "could not be sent" in html and "Resend invitation" in html
+    invited = db.session.scalar(select(User).where(User.email == "late@example.org"))
+
+    monkeypatch.undo()
+    client.post_form(f"/admin/users/{invited.id}/invitation")
+    [message] = outbox()
+    assert message["To"] == "late@example.org"
+
+
+def test_resend_is_refused_once_the_invitation_was_accepted(client, make_user, outbox):
+    active = make_user()
+    client.login(make_user(Role.ADMIN))
+    response = client.post_form(f"/admin/users/{active.id}/invitation", follow_redirects=True,
+                                headers={"Accept-Language": "en"})
+    assert "already accepted" in response.get_data(as_text=True)
+    assert outbox() == []
