@@ -98,7 +98,7 @@ def invite_user(email: str, profile: Profile, roles: set[Role], invited_by: User
     """An account without a password, and a mail with a one-time link to set one."""
     user = _new_user(email, profile, roles)
     db.session.flush()
-    raw = _issue_token(user, TokenPurpose.INVITATION, timedelta(hours=current_app.config["INVITATION_TTL_HOURS"]))
+    raw = _issue_invitation(user)
     _commit_new_user()
     _mail_invitation(user, raw, invited_by)
     return user
@@ -108,13 +108,17 @@ def resend_invitation(user: User, invited_by: User | None = None) -> None:
     """A fresh invitation link for someone who has not set a password yet; older links stop working."""
     if user.password_hash:
         raise AccountError(_l("This person has already accepted the invitation."))
-    raw = _issue_token(user, TokenPurpose.INVITATION, timedelta(hours=current_app.config["INVITATION_TTL_HOURS"]))
+    raw = _issue_invitation(user)
     db.session.commit()
     _mail_invitation(user, raw, invited_by)
 
 
 INVITATION_NOT_SENT = _l("The account exists, but the invitation mail could not be sent. "
                          "Check the mail settings, then use “Resend invitation”.")
+
+
+def _issue_invitation(user: User) -> str:
+    return _issue_token(user, TokenPurpose.INVITATION, timedelta(hours=current_app.config["INVITATION_TTL_HOURS"]))
 
 
 def _mail_invitation(user: User, raw: str, invited_by: User | None) -> None:
@@ -196,7 +200,10 @@ def request_password_reset(email: str) -> None:
     ttl = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
     raw = _issue_token(user, TokenPurpose.PASSWORD_RESET, timedelta(minutes=ttl))
     db.session.commit()
-    mail.send_template(user, "password_reset", link=mail.external_url("auth.reset_password", token=raw), minutes=ttl)
+    try:
+        mail.send_template(user, "password_reset", link=mail.external_url("auth.reset_password", token=raw), minutes=ttl)
+    except mail.MailError:
+        pass  # logged by the mailer; the page must not differ, or it would tell that the account exists
 
 
 def reset_password(raw: str, password: str) -> User:

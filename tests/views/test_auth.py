@@ -257,3 +257,18 @@ def test_profile_saves_names_and_language(client, make_user):
     db.session.refresh(user)
     assert (user.name_ja, user.name_latin, user.organisation, user.locale) == ("山田 太郎", "Taro Yamada", "Yamada Pharma", "ja")
     assert '<html lang="ja">' in client.get("/account/").get_data(as_text=True)
+
+
+def test_reset_says_the_same_when_the_mail_server_fails(client, make_user, monkeypatch):
+    from lms.services import mail
+
+    user = make_user()
+
+    def broken(*args, **kwargs):
+        raise mail.MailError("connection refused")
+
+    monkeypatch.setattr(mail, "send", broken)
+    response = client.post_form("/auth/forgot", {"email": user.email}, follow_redirects=True,
+                                headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    assert "If an account exists for that address" in response.get_data(as_text=True)
