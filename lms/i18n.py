@@ -47,6 +47,14 @@ def localized(obj, field: str, lang: str | None = None) -> str:
     return ""
 
 
+def localized_text(texts: dict[str, str] | None, lang: str | None = None) -> str:
+    """A ``{"ja": ..., "en": ...}`` text (from quiz data) in the current language, else the other one."""
+    if not texts:
+        return ""
+    lang = lang or current_language()
+    return texts.get(lang) or next((texts[code] for code in LANGUAGES if texts.get(code)), "")
+
+
 def format_when(value: datetime | None, fmt: str = "medium") -> str:
     """A UTC datetime shown in Asia/Tokyo in the current locale."""
     return format_datetime(value, fmt) if value else ""

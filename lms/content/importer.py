@@ -13,9 +13,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Course, Lesson, Module, utcnow
+from ..models import Course, Lesson, Module, Question, Quiz, utcnow
 from ..sanitize import render_markdown
-from .loader import CourseSpec, load_courses
+from .loader import CourseSpec, ModuleSpec, load_courses
+from .quizzes import QuizSpec
 
 
 @dataclass
@@ -104,6 +105,7 @@ def _import_course(spec: CourseSpec, report: ImportReport) -> None:
                 body_html_ja=render_markdown(l_spec.body["ja"]), body_html_en=render_markdown(l_spec.body["en"]),
             )
             seen_lessons.add(l_spec.slug)
+        changed |= _import_quiz(course, module, m_spec)
 
     now = utcnow()
     for slug, lesson in lessons.items():
@@ -116,6 +118,72 @@ def _import_course(spec: CourseSpec, report: ImportReport) -> None:
             module.archived_at = now
             report.archived.append(f"{spec.slug}/{slug}/")
             changed = True
+            _archive_quiz(module.id, now)
     if changed:
         course.imported_at = now
     (report.created if created else report.updated if changed else report.unchanged).append(spec.slug)
+
+
+def _markdown(texts: dict[str, str], prefix: str) -> dict[str, str]:
+    return {f"{prefix}_ja": render_markdown(texts.get("ja", "")) if texts else "",
+            f"{prefix}_en": render_markdown(texts.get("en", "")) if texts else ""}
+
+
+def _archive_quiz(module_id: int, now) -> bool:
+    quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module_id, Quiz.archived_at.is_(None)))
+    if quiz is None:
+        return False
+    quiz.archived_at = now
+    return True
+
+
+def _grader_data(data: dict) -> dict:
+    """The validated data with choice feedback rendered to sanitized HTML, as the grader and pages read it."""
+    if "choices" not in data:
+        return data
+    choices = []
+    for choice in data["choices"]:
+        feedback = choice.get("feedback") or {}
+        choices.append({"id": choice["id"], "text": choice["text"], "correct": choice["correct"],
+                        "feedback_html": {lang: render_markdown(text) for lang, text in feedback.items()}})
+    return {**data, "choices": choices}
+
+
+def _import_quiz(course: Course, module: Module, m_spec: ModuleSpec) -> bool:
+    """Create, update or archive the module's quiz; returns whether anything changed."""
+    q_spec: QuizSpec | None = m_spec.quiz
+    if q_spec is None:
+        return _archive_quiz(module.id, utcnow())
+    quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
+    changed = quiz is None
+    if quiz is None:
+        quiz = Quiz(course_id=course.id, module_id=module.id)
+        db.session.add(quiz)
+    changed |= _set(
+        quiz, slug=module.slug, archived_at=None,
+        title_ja=q_spec.title["ja"], title_en=q_spec.title["en"], **_markdown(q_spec.intro, "intro_html"),
+        pass_mark=q_spec.pass_mark, max_attempts=q_spec.max_attempts, time_limit=q_spec.time_limit,
+        shuffle_questions=q_spec.shuffle_questions, shuffle_choices=q_spec.shuffle_choices, draw=q_spec.draw,
+        grading=q_spec.grading, reveal=q_spec.reveal,
+    )
+    db.session.flush()
+    questions = {q.key: q for q in db.session.scalars(select(Question).where(Question.quiz_id == quiz.id))}
+    seen = set()
+    for position, spec in enumerate(q_spec.questions, start=1):
+        question = questions.get(spec.key)
+        if question is None:
+            question = Question(quiz_id=quiz.id, key=spec.key)
+            db.session.add(question)
+            changed = True
+        changed |= _set(
+            question, position=position, type=spec.type, points=spec.points, archived_at=None,
+            **_markdown(spec.text, "text_html"), **_markdown(spec.feedback, "feedback_html"),
+            data=_grader_data(spec.data),
+        )
+        seen.add(spec.key)
+    now = utcnow()
+    for key, question in questions.items():
+        if key not in seen and question.archived_at is None:
+            question.archived_at = now  # old attempts keep showing it; new attempts do not draw it
+            changed = True
+    return changed

@@ -11,43 +11,22 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .base import LANGUAGE_NAMES, LANGUAGES, MAX_TITLE, SLUG, ContentError, Problem, TomlReader
+from .quizzes import QuizSpec, read_quiz
 from .tomlsource import Located, TomlSyntaxError
 
-LANGUAGES = ("ja", "en")
-LANGUAGE_NAMES = {"ja": "Japanese", "en": "English"}
 PROGRAMS = ("entrepreneur", "regulatory")
 ENROLMENT_MODES = ("open", "assigned")
-# Slugs and lesson file slugs: at most 80 characters (the column size).
-SLUG = re.compile(r"^(?=.{1,80}$)[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_FILE = re.compile(r"^(?P<number>\d{2})-(?P<slug>(?=[a-z0-9-]{1,80}\.)[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>[a-z]{2})\.md$")
 FRONT_MATTER_FENCE = "+++"
+QUIZ_FILE = "quiz.toml"
 
-# Limits of the database columns (lms/models/course.py), checked here so a long value is a problem, not a crash.
-MAX_TITLE = 200
 MAX_MINUTES = 600
 MAX_POSITION = 100_000
 
 COURSE_KEYS = {"program", "enrolment", "position", "title", "description", "modules"}
 MODULE_KEYS = {"slug", "title", "summary", "lessons"}
 LESSON_KEYS = {"title", "minutes"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
-
-
-class ContentError(Exception):
-    """The content has problems; nothing was imported."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems, key=lambda p: (str(p.path), p.line, p.message))
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 @dataclass
@@ -65,6 +44,7 @@ class ModuleSpec:
     title: dict[str, str]
     summary: dict[str, str]
     lessons: list[LessonSpec] = field(default_factory=list)
+    quiz: QuizSpec | None = None  # from <module>/quiz.toml; it ends the module
 
 
 @dataclass
@@ -105,18 +85,12 @@ def load_courses(path: Path | str) -> list[CourseSpec]:
     return courses
 
 
-class _CourseReader:
+class _CourseReader(TomlReader):
     def __init__(self, folder: Path, problems: list[Problem]):
         self.folder = folder
         self.toml_path = folder / "course.toml"
         self.problems = problems
         self.doc: Located | None = None
-
-    def problem(self, path: Path, line: int, message: str) -> None:
-        self.problems.append(Problem(path, line, message))
-
-    def at(self, key: str, message: str) -> None:
-        self.problem(self.toml_path, self.doc.line(key), message)
 
     def read(self) -> CourseSpec | None:
         if not SLUG.match(self.folder.name):
@@ -154,31 +128,6 @@ class _CourseReader:
         )
         course.modules = self.read_modules(data.get("modules"))
         return course
-
-    def bilingual(self, table: dict, key: str, *, prefix: str = "", required: bool,
-                  max_length: int | None = None) -> dict[str, str]:
-        """A ``{ja = "...", en = "..."}`` value: both languages present and non-empty."""
-        path = f"{prefix}{key}"
-        value = table.get(key)
-        if value is None:
-            if required:
-                self.at(prefix.rstrip(".") or key, f"missing '{path}' (a table with 'ja' and 'en')")
-            return {}
-        if not isinstance(value, dict):
-            self.at(path, f"'{path}' must be a table with 'ja' and 'en'")
-            return {}
-        for lang in sorted(set(value) - set(LANGUAGES)):
-            self.at(f"{path}.{lang}", f"unknown language '{lang}' in '{path}' (allowed: ja, en)")
-        result = {}
-        for lang in LANGUAGES:
-            text = value.get(lang)
-            if not isinstance(text, str) or not text.strip():
-                self.at(path, f"missing {LANGUAGE_NAMES[lang]} translation of '{path}' ({path}.{lang})")
-            elif max_length and len(text.strip()) > max_length:
-                self.at(f"{path}.{lang}", f"'{path}.{lang}' is longer than {max_length} characters")
-            else:
-                result[lang] = text.strip()
-        return result
 
     def read_modules(self, modules) -> list[ModuleSpec]:
         if not isinstance(modules, list) or not modules or not all(isinstance(m, dict) for m in modules):
@@ -237,9 +186,12 @@ class _CourseReader:
         for path in sorted(folder.iterdir()):
             if path.name.startswith("."):
                 continue
+            if path.name == QUIZ_FILE and path.is_file():
+                module.quiz = read_quiz(path, self.problems)
+                continue
             match = LESSON_FILE.match(path.name)
             if not path.is_file() or not match:
-                self.problem(path, 1, "unexpected file: lesson files are named NN-slug.ja.md and NN-slug.en.md")
+                self.problem(path, 1, f"unexpected file: lesson files are named NN-slug.ja.md and NN-slug.en.md, the quiz {QUIZ_FILE}")
                 continue
             slug, lang = match.group("slug"), match.group("lang")
             if lang not in LANGUAGES:

@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only, undefer
 
 from ..extensions import db
-from ..models import Course, Enrolment, Lesson, LessonCompletion, Module, User
+from ..models import Course, Enrolment, Lesson, LessonCompletion, Module, Quiz, User
 from ..rules.progress import Progress, measure, next_item
+from . import quizzes
 
 
 class LearningError(Exception):
@@ -21,11 +22,24 @@ class LearningError(Exception):
         self.message = message
 
 
+Step = Lesson | Quiz  # what a trainee works through, in course order: a module's lessons, then its quiz
+
+
+def step_key(step: Step) -> tuple[str, int]:
+    """Progress counts lessons done and quizzes passed; keys keep their ids apart."""
+    return ("quiz" if isinstance(step, Quiz) else "lesson", step.id)
+
+
 @dataclass
 class ModuleView:
     module: Module
     lessons: list[Lesson]
+    quiz: Quiz | None
     progress: Progress
+
+    @property
+    def steps(self) -> list[Step]:
+        return self.lessons + ([self.quiz] if self.quiz else [])
 
 
 @dataclass
@@ -33,13 +47,21 @@ class CourseView:
     course: Course
     modules: list[ModuleView]
     progress: Progress
-    next_lesson: Lesson | None
+    next_step: Step | None
     enrolled: bool
-    done: set[int] = field(default_factory=set)
+    done: set[int] = field(default_factory=set)  # lesson ids
+    passed: set[int] = field(default_factory=set)  # quiz ids
 
     @property
     def lessons(self) -> list[Lesson]:
         return [lesson for module in self.modules for lesson in module.lessons]
+
+    @property
+    def steps(self) -> list[Step]:
+        return [step for module in self.modules for step in module.steps]
+
+    def is_done(self, step: Step) -> bool:
+        return step.id in (self.passed if isinstance(step, Quiz) else self.done)
 
 
 _OUTLINE_LESSON_COLUMNS = load_only(
@@ -129,39 +151,55 @@ def _done_lessons(user: User, course_ids: list[int]) -> set[int]:
         LessonCompletion.user_id == user.id, LessonCompletion.course_id.in_(course_ids))))
 
 
-def _course_view(course: Course, modules, lessons, done: set[int], enrolled: bool) -> CourseView:
-    module_views = [
-        ModuleView(module, lessons[module.id], measure((l.id for l in lessons[module.id]), done))
-        for module in modules[course.id]
-    ]
-    ordered = [lesson for mv in module_views for lesson in mv.lessons]
-    by_id = {lesson.id: lesson for lesson in ordered}
-    next_id = next_item([lesson.id for lesson in ordered], done)
+def _course_view(course: Course, outline: "_Outline", enrolled: bool) -> CourseView:
+    modules, lessons, quizzes_by_module = outline.modules, outline.lessons, outline.quizzes
+    completed = {("lesson", i) for i in outline.done} | {("quiz", i) for i in outline.passed}
+    module_views = []
+    for module in modules[course.id]:
+        view = ModuleView(module, lessons[module.id], quizzes_by_module.get(module.id), Progress(0, 0))
+        view.progress = measure(map(step_key, view.steps), completed)
+        module_views.append(view)
+    ordered = [step for mv in module_views for step in mv.steps]
+    by_key = {step_key(step): step for step in ordered}
     return CourseView(
         course=course,
         modules=module_views,
-        progress=measure(by_id, done),
-        next_lesson=by_id.get(next_id),
+        progress=measure(by_key, completed),
+        next_step=by_key.get(next_item(list(by_key), completed)),
         enrolled=enrolled,
-        done=done,
+        done=outline.done,
+        passed=outline.passed,
     )
 
 
+@dataclass
+class _Outline:
+    modules: dict[int, list[Module]]
+    lessons: dict[int, list[Lesson]]
+    quizzes: dict[int, Quiz]
+    done: set[int]
+    passed: set[int]
+
+
+def _outline(user: User, course_ids: list[int]) -> _Outline:
+    """Everything the outlines of these courses need, in five queries however many courses."""
+    modules, lessons = _outlines(course_ids)
+    return _Outline(modules, lessons, quizzes.active_quizzes(course_ids),
+                    _done_lessons(user, course_ids), quizzes.passed_quiz_ids(user, course_ids))
+
+
 def course_view(user: User, course: Course) -> CourseView:
-    modules, lessons = _outlines([course.id])
-    return _course_view(course, modules, lessons, _done_lessons(user, [course.id]), is_enrolled(user, course))
+    return _course_view(course, _outline(user, [course.id]), is_enrolled(user, course))
 
 
 def dashboard(user: User) -> list[CourseView]:
-    """The user's courses with progress and the next lesson: four queries, however many courses."""
+    """The user's courses with progress and the next step, in a fixed number of queries."""
     courses = list(db.session.scalars(
         select(Course).join(Enrolment, Enrolment.course_id == Course.id)
         .where(Enrolment.user_id == user.id).order_by(Course.program, Course.position, Course.slug)
     ))
-    ids = [c.id for c in courses]
-    modules, lessons = _outlines(ids)
-    done = _done_lessons(user, ids)
-    return [_course_view(course, modules, lessons, done, True) for course in courses]
+    outline = _outline(user, [c.id for c in courses])
+    return [_course_view(course, outline, True) for course in courses]
 
 
 def get_lesson(course: Course, lesson_slug: str) -> Lesson | None:
@@ -172,9 +210,10 @@ def get_lesson(course: Course, lesson_slug: str) -> Lesson | None:
     )
 
 
-def neighbours(view: CourseView, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
-    ordered = view.lessons
-    index = next((i for i, item in enumerate(ordered) if item.id == lesson.id), None)
+def neighbours(view: CourseView, step: Step) -> tuple[Step | None, Step | None]:
+    """The steps before and after ``step`` in course order."""
+    ordered = view.steps
+    index = next((i for i, item in enumerate(ordered) if step_key(item) == step_key(step)), None)
     if index is None:
         return None, None
     return (ordered[index - 1] if index > 0 else None, ordered[index + 1] if index + 1 < len(ordered) else None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,14 +10,14 @@ from sqlalchemy import select
 from .. import i18n
 from ..extensions import db, login_manager
 from ..forms import ActionForm, LanguageForm
-from ..models import User
+from ..models import Quiz, User
 from ..sanitize import safe_html
 
 
 def init_app(app) -> None:
-    from . import account, admin, auth, catalog, learn, main
+    from . import account, admin, auth, catalog, learn, main, quiz
 
-    for module in (main, auth, account, catalog, learn, admin):
+    for module in (main, auth, account, catalog, learn, quiz, admin):
         app.register_blueprint(module.bp)
 
     login_manager.init_app(app)
@@ -39,6 +39,8 @@ def init_app(app) -> None:
 
     app.jinja_env.globals.update(
         localized=i18n.localized,
+        localized_text=i18n.localized_text,
+        step_url=step_url,
         current_language=i18n.current_language,
         LANGUAGES=i18n.LANGUAGES,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
@@ -64,6 +66,13 @@ def init_app(app) -> None:
         return render_template("error.html", code=400, title=_l("This form has expired"),
                                message=_l("The page was open too long or was opened in another session. "
                                           "Go back, reload the page and send the form again.")), 400
+
+
+def step_url(course, step) -> str:
+    """Where a step of a course (a lesson or a module's quiz) is read or taken."""
+    if isinstance(step, Quiz):
+        return url_for("quiz.overview", slug=course.slug, quiz_slug=step.slug)
+    return url_for("learn.lesson", slug=course.slug, lesson_slug=step.slug)
 
 
 def _error_page(code, title):

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from ..forms import ActionForm
 from ..services import learning
+from . import step_url
 
 bp = Blueprint("learn", __name__)
 
@@ -52,6 +53,6 @@ def complete(slug, lesson_slug):
         view = learning.course_view(current_user, course)
         _, following = learning.neighbours(view, lesson)
         if following is not None:
-            return redirect(url_for("learn.lesson", slug=slug, lesson_slug=following.slug))
+            return redirect(step_url(course, following))
         return redirect(url_for("catalog.course", slug=slug))
     return redirect(url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug))

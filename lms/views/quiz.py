@@ -1,0 +1,173 @@
+"""Quiz pages: overview, the attempt form, the summary before submitting, the review, item analysis."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..forms import ActionForm
+from ..rules import grading
+from ..security import role_required
+from ..services import learning, quizzes
+
+bp = Blueprint("quiz", __name__)
+
+
+def _course_and_quiz(slug, quiz_slug):
+    course = learning.get_course(slug)
+    quiz = quizzes.get_quiz(course, quiz_slug) if course else None
+    if quiz is None:
+        abort(404)
+    return course, quiz
+
+
+def _own_attempt(attempt_id):
+    """The current user's attempt; another person's answers 404, exactly as a missing one."""
+    attempt = quizzes.get_attempt(attempt_id, current_user)
+    if attempt is None:
+        abort(404)
+    return attempt
+
+
+def _refused(message, attempt=None, code=400):
+    return render_template("quiz/refused.html", message=message, attempt=attempt), code
+
+
+@bp.get("/courses/<slug>/quizzes/<quiz_slug>")
+@login_required
+def overview(slug, quiz_slug):
+    course, quiz = _course_and_quiz(slug, quiz_slug)
+    if not learning.can_read_lessons(current_user, course):
+        abort(403)
+    enrolled = learning.is_enrolled(current_user, course)
+    status = quizzes.status(current_user, quiz) if enrolled else None
+    return render_template("quiz/overview.html", course=course, quiz=quiz, status=status, enrolled=enrolled,
+                           question_count=quizzes.question_count(quiz))
+
+
+@bp.post("/courses/<slug>/quizzes/<quiz_slug>/start")
+@login_required
+def start(slug, quiz_slug):
+    course, quiz = _course_and_quiz(slug, quiz_slug)
+    if not learning.is_enrolled(current_user, course):
+        abort(403)  # staff may look at the quiz; only enrolled trainees take it
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = quizzes.start_attempt(current_user, quiz)
+    except quizzes.QuizError as error:
+        flash(error.message, "error")
+        return redirect(url_for("quiz.overview", slug=slug, quiz_slug=quiz_slug))
+    return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
+
+
+def _closed_redirect(attempt):
+    """An attempt whose time ran out is graded on the next visit; a closed one shows its review."""
+    if quizzes.is_overdue(attempt):
+        quizzes.close_overdue(quiz_id=attempt.quiz_id, user_id=attempt.user_id)
+        flash(_("Time is up. The answers you saved before the deadline have been graded."), "info")
+    return redirect(url_for("quiz.review", attempt_id=attempt.id))
+
+
+@bp.get("/quiz-attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id):
+    attempt = _own_attempt(attempt_id)
+    if attempt.state != "in_progress" or quizzes.is_overdue(attempt):
+        return _closed_redirect(attempt)
+    return render_template("quiz/attempt.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.module.course,
+                           questions=quizzes.shown_questions(attempt), minutes_left=quizzes.minutes_left(attempt))
+
+
+@bp.post("/quiz-attempts/<int:attempt_id>")
+@login_required
+def save(attempt_id):
+    attempt = _own_attempt(attempt_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    questions = quizzes.questions_for(attempt)
+    try:
+        answers = quizzes.parse_form(request.form, attempt, questions)
+        quizzes.save_answers(attempt, answers)
+    except quizzes.AttemptClosed as error:
+        if quizzes.is_overdue(attempt):
+            quizzes.close_overdue(quiz_id=attempt.quiz_id, user_id=attempt.user_id)
+            return _refused(_("Time is up: these answers arrived after the deadline and were not saved. "
+                              "The answers you saved before the deadline have been graded."), attempt)
+        return _refused(error.message, attempt)
+    except quizzes.BadAnswer as error:
+        return _refused(error.message, attempt)
+    for qid, answer in answers.items():
+        if questions[qid].type == "numeric" and answer is not None and grading.parse_number(answer) is None:
+            number = attempt.layout["questions"].index(qid) + 1
+            flash(_("Question %(n)d: “%(value)s” is not a number. It was saved as you typed it; "
+                    "correct it before you submit.", n=number, value=answer), "error")
+    if "move" in request.form:
+        qid = int(request.form["move"].split(":")[0])
+        return redirect(url_for("quiz.attempt", attempt_id=attempt.id, _anchor=f"q{qid}"))
+    if request.form.get("action") == "finish":
+        return redirect(url_for("quiz.finish", attempt_id=attempt.id))
+    flash(_("Your answers are saved."), "success")
+    return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
+
+
+@bp.get("/quiz-attempts/<int:attempt_id>/finish")
+@login_required
+def finish(attempt_id):
+    attempt = _own_attempt(attempt_id)
+    if attempt.state != "in_progress" or quizzes.is_overdue(attempt):
+        return _closed_redirect(attempt)
+    return render_template("quiz/finish.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.module.course,
+                           questions=quizzes.shown_questions(attempt), minutes_left=quizzes.minutes_left(attempt))
+
+
+@bp.post("/quiz-attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id):
+    attempt = _own_attempt(attempt_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    # A second submit (double click, replay, another tab) grades nothing and shows the same result.
+    quizzes.submit(attempt)
+    return redirect(url_for("quiz.review", attempt_id=attempt.id))
+
+
+@bp.get("/quiz-attempts/<int:attempt_id>/review")
+@login_required
+def review(attempt_id):
+    attempt = _own_attempt(attempt_id)
+    if attempt.state == "in_progress" and not quizzes.is_overdue(attempt):
+        return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
+    if attempt.state == "in_progress":
+        quizzes.close_overdue(quiz_id=attempt.quiz_id, user_id=attempt.user_id)
+        attempt = _own_attempt(attempt_id)
+    quiz = attempt.quiz
+    status = quizzes.status(current_user, quiz)
+    return render_template("quiz/review.html", attempt=attempt, quiz=quiz, course=quiz.module.course,
+                           status=status, reveal=status.reveal, questions=quizzes.shown_questions(attempt))
+
+
+@bp.get("/courses/<slug>/quizzes/<quiz_slug>/analysis")
+@role_required("mentor", "admin")
+def analysis(slug, quiz_slug):
+    course, quiz = _course_and_quiz(slug, quiz_slug)
+    return render_template("quiz/analysis.html", course=course, quiz=quiz, stats=quizzes.item_analysis(quiz))
+
+
+@bp.context_processor
+def quiz_labels():
+    return {
+        "GRADING_LABELS": {"highest": _l("Highest attempt counts"), "latest": _l("Latest attempt counts")},
+        "REVEAL_LABELS": {
+            "after_attempt": _l("After each attempt"),
+            "once_passed": _l("Once you pass"),
+            "after_last_attempt": _l("After your last attempt"),
+            "never": _l("Never"),
+        },
+        "STATE_LABELS": {"in_progress": _l("In progress"), "submitted": _l("Submitted"), "graded": _l("Graded")},
+        "TYPE_LABELS": {
+            "single": _l("Single choice"), "multiple": _l("Multiple select"), "true_false": _l("True or false"),
+            "numeric": _l("Numeric"), "text": _l("Short text"), "ordering": _l("Ordering"),
+        },
+        "OUTCOME_LABELS": {"correct": _l("Correct"), "partial": _l("Partly correct"), "incorrect": _l("Incorrect")},
+    }
