@@ -39,11 +39,26 @@ def parse(text: str) -> dict:
 
 
 def key_lines(text: str) -> dict[str, int]:
-    """Map each key path (``modules[1].title.ja``) to the line where it is first written."""
+    """Map each key path (``modules[1].title.ja``, ``questions[0].choices[2].id``) to the line where it is written."""
     lines: dict[str, int] = {}
     table = ""
-    counters: dict[str, int] = {}
+    counters: dict[str, int] = {}  # resolved array-of-tables path -> tables seen so far
     open_string: str | None = None
+
+    def resolve(name: str, new_element: bool) -> str:
+        """A dotted header name as a path, indexing every array of tables on the way."""
+        path = ""
+        parts = [part.strip() for part in name.split(".")]
+        for position, part in enumerate(parts):
+            path = f"{path}.{part}" if path else part
+            if new_element and position == len(parts) - 1:
+                index = counters.get(path, 0)
+                counters[path] = index + 1
+                path = f"{path}[{index}]"
+            elif path in counters:
+                path = f"{path}[{counters[path] - 1}]"
+        return path
+
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if open_string:
@@ -53,14 +68,12 @@ def key_lines(text: str) -> dict[str, int]:
         if not line or line.startswith("#"):
             continue
         if header := _ARRAY_HEADER.match(line):
-            name = header.group(1)
-            index = counters.get(name, 0)
-            counters[name] = index + 1
-            table = f"{name}[{index}]"
+            table = resolve(header.group(1), new_element=True)
             lines.setdefault(table, number)
+            lines.setdefault(table[:table.rindex("[")], number)  # the array itself: its first table
             continue
         if header := _TABLE_HEADER.match(line):
-            table = header.group(1)
+            table = resolve(header.group(1), new_element=False)
             lines.setdefault(table, number)
             continue
         assignment = _ASSIGNMENT.match(line)

@@ -47,3 +47,92 @@ def write_course(root: Path, slug: str = "test-course", toml: str = COURSE_TOML)
         path.with_name(path.name + ".ja.md").write_text(lesson_text(ja, "日本語の本文。"), encoding="utf-8")
         path.with_name(path.name + ".en.md").write_text(lesson_text(en), encoding="utf-8")
     return folder
+
+
+# One question of every type; the correct answers are: pick "b"; "a"+"b"; false; 42 (+-2); "GCTP"; one, two, three.
+QUIZ_TOML = '''title = { ja = "確認テスト", en = "Check" }
+intro = { ja = "説明", en = "About the quiz" }
+pass_mark = 70
+{settings}
+
+[[questions]]
+id = "pick-one"
+type = "single"
+text = { ja = "一つ選ぶ", en = "Pick one" }
+feedback = { ja = "全体フィードバック", en = "General feedback for pick-one" }
+[[questions.choices]]
+id = "a"
+text = { ja = "選択肢A", en = "Choice A" }
+feedback = { ja = "Aは違う", en = "A is a misconception" }
+[[questions.choices]]
+id = "b"
+text = { ja = "選択肢B", en = "Choice B" }
+correct = true
+feedback = { ja = "Bが正しい", en = "B is right because" }
+
+[[questions]]
+id = "pick-many"
+type = "multiple"
+scoring = "partial"
+points = 2
+text = { ja = "複数選ぶ", en = "Pick many" }
+[[questions.choices]]
+id = "a"
+text = { ja = "甲", en = "Alpha" }
+correct = true
+[[questions.choices]]
+id = "b"
+text = { ja = "乙", en = "Beta" }
+correct = true
+[[questions.choices]]
+id = "c"
+text = { ja = "丙", en = "Gamma" }
+
+[[questions]]
+id = "true-or-false"
+type = "true_false"
+answer = false
+text = { ja = "正しいか", en = "Is it true?" }
+
+[[questions]]
+id = "how-many"
+type = "numeric"
+answer = 42
+tolerance = 2
+unit = { ja = "日", en = "days" }
+text = { ja = "何日か", en = "How many days?" }
+
+[[questions]]
+id = "term"
+type = "text"
+answers = ["GCTP", "good gene cellular and tissue-based products manufacturing practice"]
+text = { ja = "用語", en = "Which term?" }
+
+[[questions]]
+id = "steps"
+type = "ordering"
+text = { ja = "順番", en = "Put in order" }
+[[questions.items]]
+id = "one"
+text = { ja = "一", en = "First step" }
+[[questions.items]]
+id = "two"
+text = { ja = "二", en = "Second step" }
+[[questions.items]]
+id = "three"
+text = { ja = "三", en = "Third step" }
+'''
+
+# The answers that earn full marks, by question id.
+CORRECT = {"pick-one": "b", "pick-many": ["a", "b"], "true-or-false": "false", "how-many": "42", "term": "GCTP",
+           "steps": ["one", "two", "three"]}
+
+
+def quiz_toml(settings: str = "") -> str:
+    return QUIZ_TOML.replace("{settings}", settings)
+
+
+def write_quiz(folder: Path, module: str = "basics", settings: str = "", toml: str | None = None) -> Path:
+    path = folder / module / "quiz.toml"
+    path.write_text(toml if toml is not None else quiz_toml(settings), encoding="utf-8")
+    return path
