@@ -175,6 +175,22 @@ def test_shipped_courses_are_valid_and_substantial():
                 assert "## 参考資料" in lesson.body["ja"], where
 
 
+def test_every_shipped_module_ends_with_a_real_quiz():
+    for course in load_courses(REPO / "courses"):
+        types_in_course = set()
+        for module in course.modules:
+            where = f"{course.slug}/{module.slug}"
+            quiz = module.quiz
+            assert quiz is not None, where
+            types = {q.type for q in quiz.questions}
+            types_in_course |= types
+            assert len(quiz.questions) >= 5 and (quiz.draw or len(quiz.questions)) >= 5, where
+            assert len(types) >= 3, where
+            # Feedback that teaches: every question explains itself in both languages.
+            assert all(q.feedback.get("ja") and q.feedback.get("en") for q in quiz.questions), where
+        assert "ordering" in types_in_course, course.slug
+
+
 def test_shipped_courses_import(app):
     report = import_courses(REPO / "courses")
     assert sorted(report.created) == ["global-entrepreneur", "regulatory-science"]
