@@ -522,3 +522,16 @@ def test_quiz_pages_query_count_is_constant(client, make_quiz, trainee, count_qu
             assert client.get(f"/quiz-attempts/{attempt.id}/review").status_code == 200
         counts.append(q.count)
     assert counts[0] == counts[1], counts
+
+
+def test_the_cli_closes_overdue_attempts(app, client, make_quiz, trainee, clock):
+    make_quiz("time_limit = 5")
+    client.login(trainee())
+    attempt = start(client)
+    save(client, attempt, CORRECT)
+    runner = app.test_cli_runner()
+    assert "closed 0 overdue attempt(s)" in runner.invoke(args=["lms", "close-overdue-attempts"]).output
+    clock.now += timedelta(minutes=6)
+    assert "closed 1 overdue attempt(s)" in runner.invoke(args=["lms", "close-overdue-attempts"]).output
+    db.session.expire_all()
+    assert db.session.get(QuizAttempt, attempt.id).percent == 100.0
