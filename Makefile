@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-all install install-dev translations extract-messages update-catalogs db courses demo clean
+.PHONY: run test test-e2e test-all install install-dev translations extract-messages update-catalogs db courses demo clean
 
 # Installed marker files: reinstall when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -20,6 +20,10 @@ $(VENV)/.installed-dev: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(VENV)/.installed $@
+
+$(VENV)/.installed-e2e: pyproject.toml $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -e '.[dev,e2e]'
+	touch $@
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -54,5 +58,11 @@ test: $(VENV)/.installed-dev
 	$(BIN)/pybabel compile -d translations --statistics
 	$(BIN)/python -m pytest
 
+## Browser tests in Debian's Chromium (apt-get install chromium fonts-ipafont-gothic; .ci/run does it).
+## On failure: a screenshot and the page HTML in test-results/.
+test-e2e: $(VENV)/.installed-e2e
+	$(BIN)/pybabel compile -d translations --statistics
+	LMS_E2E=1 $(BIN)/python -m pytest tests/e2e -p no:cacheprovider
+
 clean:
-	rm -rf $(VENV) .pytest_cache translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) .pytest_cache test-results translations/*/LC_MESSAGES/*.mo

@@ -1,0 +1,108 @@
+"""Browser tests: the app in a live server on 127.0.0.1 (random port, fresh database), driven by Debian's Chromium.
+
+Run by ``make test-e2e`` (and by .ci/run), not by ``make test``. On failure, a screenshot and the page HTML are
+saved under ``test-results/`` and their paths printed.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from lms import create_app
+from lms.content.importer import import_courses
+from lms.extensions import db
+from lms.models import Role
+from lms.services import accounts
+
+from ..conftest import PASSWORD, REPO
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+RESULTS = REPO / "test-results"
+PEOPLE = {
+    "admin": ("admin@example.org", "Program Office", "プログラム事務局", {Role.ADMIN}, "en"),
+    "mentor": ("mentor@example.org", "Maria Mentor", "メンター 真理", {Role.MENTOR}, "en"),
+    "trainee": ("trainee@example.org", "Taro Yamada", "山田 太郎", {Role.TRAINEE}, "en"),
+    "keyboard": ("keys@example.org", "Hana Suzuki", "鈴木 花", {Role.TRAINEE}, "ja"),
+}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("e2e")
+    app = create_app({
+        "SECRET_KEY": "e2e-secret-key-for-browser-tests-only",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'e2e.sqlite'}",
+        "INSTANCE_PATH": str(folder / "instance"),
+        "SMTP_HOST": None,
+    })
+    with app.app_context():
+        db.create_all()
+        import_courses(REPO / "courses")
+        for email, latin, ja, roles, locale in PEOPLE.values():
+            profile = accounts.Profile(name_ja=ja, name_latin=latin, organisation="Skyfront Bio", locale=locale)
+            accounts.create_user(email, PASSWORD, profile, roles)
+        db.session.remove()
+    return app
+
+
+@pytest.fixture(scope="session")
+def base_url(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def in_app(live_app):
+    """``with in_app(): ...`` to read the database the server writes."""
+    def context():
+        return live_app.app_context()
+    return context
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and page is not None:
+        RESULTS.mkdir(exist_ok=True)
+        stem = RESULTS / item.name.replace("/", "_")
+        try:
+            page.screenshot(path=f"{stem}.png", full_page=True)
+            Path(f"{stem}.html").write_text(page.content(), encoding="utf-8")
+            print(f"\nsaved {stem}.png and {stem}.html (page {page.url})")
+        except Exception as error:  # the page may be gone; the test's own error matters more
+            print(f"\ncould not save the page: {error}")
+
+
+def log_in(page, who: str) -> None:
+    email = PEOPLE[who][0]
+    page.goto("/auth/login")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form:has(input[name=password]) [type=submit]").click()
+    page.wait_for_url(lambda url: "/auth/login" not in url)
+
+
+def tab_to(page, selector: str, limit: int = 120) -> None:
+    """Press Tab until the focused element matches ``selector``: proves it is reachable by keyboard."""
+    page.wait_for_load_state()
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} is not reachable with Tab")
