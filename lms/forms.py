@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField,
+                     StringField, SubmitField)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
-from .i18n import LANGUAGE_NAMES, LANGUAGES
+from .i18n import LANGUAGE_NAMES, LANGUAGES, PROGRAM_LABELS
 from .models import ROLE_LABELS, Role
 
 LANGUAGE_CHOICES = [SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
@@ -100,3 +101,25 @@ class EditUserForm(RoleFields, FlaskForm):
 class EnrolUserForm(FlaskForm):
     course = SelectField(_l("Course"), coerce=int)
     submit = SubmitField(_l("Enrol in course"))
+
+
+class CohortForm(FlaskForm):
+    name_ja = StringField(_l("Name in Japanese"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
+    program = SelectField(_l("Program"), choices=[SelectChoice(k, v) for k, v in PROGRAM_LABELS.items()])
+    starts_on = DateField(_l("Starts on"), validators=[DataRequired()],
+                          description=_l("Assignment due dates count from this day."))
+    ends_on = DateField(_l("Ends on"), validators=[Optional()])
+    submit = SubmitField(_l("Create cohort"))
+
+
+class CohortMemberForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(_l("Role in the cohort"), choices=[SelectChoice("trainee", ROLE_LABELS[Role.TRAINEE]),
+                                                          SelectChoice("mentor", ROLE_LABELS[Role.MENTOR])])
+    submit = SubmitField(_l("Add to cohort"))
+
+
+class AllocateMentorForm(FlaskForm):
+    mentor = SelectField(_l("Mentor"), coerce=int)
+    submit = SubmitField(_l("Allocate mentor"))

@@ -60,6 +60,13 @@ def format_when(value: datetime | None, fmt: str = "medium") -> str:
     return format_datetime(value, fmt) if value else ""
 
 
+def format_size(size: int) -> str:
+    """Bytes as a person reads them: 820 KB, 3.4 MB."""
+    if size < 1024 * 1024:
+        return f"{max(1, -(-size // 1024))} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def format_day(value, fmt: str = "medium") -> str:
     return format_date(value, fmt) if value else ""
 

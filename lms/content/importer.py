@@ -13,9 +13,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Course, Lesson, Module, Question, Quiz, utcnow
+from ..models import Assignment, Course, Lesson, Module, Question, Quiz, utcnow
 from ..sanitize import render_markdown
 from .loader import CourseSpec, ModuleSpec, load_courses
+from .assignments import AssignmentSpec
 from .quizzes import QuizSpec
 
 
@@ -79,7 +80,8 @@ def _import_course(spec: CourseSpec, report: ImportReport) -> None:
 
     modules = {m.slug: m for m in db.session.scalars(select(Module).where(Module.course_id == course.id))}
     lessons = {l.slug: l for l in db.session.scalars(select(Lesson).where(Lesson.course_id == course.id))}
-    seen_modules, seen_lessons = set(), set()
+    assignments = {a.slug: a for a in db.session.scalars(select(Assignment).where(Assignment.course_id == course.id))}
+    seen_modules, seen_lessons, seen_assignments = set(), set(), set()
     for m_pos, m_spec in enumerate(spec.modules, start=1):
         module = modules.get(m_spec.slug)
         if module is None:
@@ -106,12 +108,20 @@ def _import_course(spec: CourseSpec, report: ImportReport) -> None:
             )
             seen_lessons.add(l_spec.slug)
         changed |= _import_quiz(course, module, m_spec)
+        for a_pos, a_spec in enumerate(m_spec.assignments, start=1):
+            changed |= _import_assignment(course, module, a_pos, a_spec, assignments)
+            seen_assignments.add(a_spec.slug)
 
     now = utcnow()
     for slug, lesson in lessons.items():
         if slug not in seen_lessons and lesson.archived_at is None:
             lesson.archived_at = now
             report.archived.append(f"{spec.slug}/{slug}")
+            changed = True
+    for slug, assignment in assignments.items():
+        if slug not in seen_assignments and assignment.archived_at is None:
+            assignment.archived_at = now  # submissions and reviews stay readable
+            report.archived.append(f"{spec.slug}/assignment-{slug}")
             changed = True
     for slug, module in modules.items():
         if slug not in seen_modules and module.archived_at is None:
@@ -186,4 +196,28 @@ def _import_quiz(course: Course, module: Module, m_spec: ModuleSpec) -> bool:
         if key not in seen and question.archived_at is None:
             question.archived_at = now  # old attempts keep showing it; new attempts do not draw it
             changed = True
+    return changed
+
+
+def _html(texts: dict[str, str]) -> dict[str, str]:
+    return {lang: render_markdown(text) for lang, text in (texts or {}).items()}
+
+
+def _import_assignment(course: Course, module: Module, position: int, spec: AssignmentSpec,
+                       existing: dict[str, Assignment]) -> bool:
+    assignment = existing.get(spec.slug)
+    changed = assignment is None
+    if assignment is None:
+        assignment = Assignment(course_id=course.id, slug=spec.slug)
+        db.session.add(assignment)
+        existing[spec.slug] = assignment
+    sections = [{"id": s["id"], "title": s["title"], "guidance_html": _html(s["guidance"])} for s in spec.sections]
+    criteria = [{"id": c["id"], "title": c["title"], "description_html": _html(c["description"]),
+                 "levels": c["levels"]} for c in spec.criteria]
+    changed |= _set(
+        assignment, module_id=module.id, position=position, archived_at=None,
+        title_ja=spec.title["ja"], title_en=spec.title["en"], **_markdown(spec.prompt, "prompt_html"),
+        due_days=spec.due_days, attachment_types=spec.attachment_types, max_files=spec.max_files,
+        max_bytes=spec.max_mb * 1024 * 1024, sections=sections, criteria=criteria, pass_points=spec.pass_points,
+    )
     return changed

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .assignments import ASSIGNMENT_FILE, AssignmentSpec, read_assignment
 from .base import LANGUAGE_NAMES, LANGUAGES, MAX_TITLE, SLUG, ContentError, Problem, TomlReader
 from .quizzes import QuizSpec, read_quiz
 from .tomlsource import Located, TomlSyntaxError
@@ -44,7 +45,8 @@ class ModuleSpec:
     title: dict[str, str]
     summary: dict[str, str]
     lessons: list[LessonSpec] = field(default_factory=list)
-    quiz: QuizSpec | None = None  # from <module>/quiz.toml; it ends the module
+    quiz: QuizSpec | None = None  # from <module>/quiz.toml; after the lessons
+    assignments: list[AssignmentSpec] = field(default_factory=list)  # <module>/assignment-<slug>.toml, last
 
 
 @dataclass
@@ -166,7 +168,18 @@ class _CourseReader(TomlReader):
             spec.lessons = self.read_lessons(spec, key, lessons)
             specs.append(spec)
         self.check_stray_folders(seen_modules)
+        self.check_assignment_slugs(specs)
         return specs
+
+    def check_assignment_slugs(self, modules: list[ModuleSpec]) -> None:
+        """An assignment's slug is its identity in the course, so it may move between modules."""
+        seen: dict[str, Path] = {}
+        for module in modules:
+            for assignment in module.assignments:
+                if assignment.slug in seen:
+                    self.problem(assignment.path, 1, f"duplicate assignment slug '{assignment.slug}' "
+                                                     f"(also {seen[assignment.slug].parent.name}/{seen[assignment.slug].name})")
+                seen.setdefault(assignment.slug, assignment.path)
 
     def check_stray_folders(self, module_slugs: set[str]) -> None:
         for child in sorted(self.folder.iterdir()):
@@ -189,9 +202,15 @@ class _CourseReader(TomlReader):
             if path.name == QUIZ_FILE and path.is_file():
                 module.quiz = read_quiz(path, self.problems)
                 continue
+            if (assignment_match := ASSIGNMENT_FILE.match(path.name)) and path.is_file():
+                assignment = read_assignment(path, assignment_match.group("slug"), self.problems)
+                if assignment is not None:
+                    module.assignments.append(assignment)
+                continue
             match = LESSON_FILE.match(path.name)
             if not path.is_file() or not match:
-                self.problem(path, 1, f"unexpected file: lesson files are named NN-slug.ja.md and NN-slug.en.md, the quiz {QUIZ_FILE}")
+                self.problem(path, 1, f"unexpected file: lesson files are named NN-slug.ja.md and NN-slug.en.md, "
+                                       f"the quiz {QUIZ_FILE}, assignments assignment-slug.toml")
                 continue
             slug, lang = match.group("slug"), match.group("lang")
             if lang not in LANGUAGES:

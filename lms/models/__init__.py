@@ -1,5 +1,7 @@
 """All models, importable from one place (Alembic sees them through this module)."""
 
+from .assignment import (Assignment, Attachment, MentorAllocation, Notification, Review, Submission,
+                         SubmissionEvent, SubmissionVersion)
 from .base import UTCDateTime, utcnow
 from .course import Course, Lesson, Module
 from .progress import Cohort, CohortCourse, CohortMember, Enrolment, LessonCompletion
@@ -7,6 +9,8 @@ from .quiz import Question, Quiz, QuizAttempt, QuizChoicePick, QuizResponse, Qui
 from .user import ROLE_LABELS, Role, Token, TokenPurpose, User
 
 __all__ = [
+    "Assignment", "Attachment", "MentorAllocation", "Notification", "Review", "Submission", "SubmissionEvent",
+    "SubmissionVersion",
     "Cohort", "CohortCourse", "CohortMember", "Course", "Enrolment", "Lesson", "LessonCompletion",
     "Module", "Question", "Quiz", "QuizAttempt", "QuizChoicePick", "QuizResponse", "QuizResult",
     "ROLE_LABELS", "Role", "Token", "TokenPurpose", "User", "UTCDateTime", "utcnow",

@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only, undefer
 
 from ..extensions import db
-from ..models import Course, Enrolment, Lesson, LessonCompletion, Module, Quiz, User
+from ..models import Assignment, Course, Enrolment, Lesson, LessonCompletion, Module, Quiz, User
 from ..rules.progress import Progress, measure, next_item
+from . import assignments as assignment_service
 from . import quizzes
 
 
@@ -22,12 +23,14 @@ class LearningError(Exception):
         self.message = message
 
 
-Step = Lesson | Quiz  # what a trainee works through, in course order: a module's lessons, then its quiz
+# What a trainee works through, in course order: a module's lessons, its quiz, then its assignments.
+Step = Lesson | Quiz | Assignment
 
 
 def step_key(step: Step) -> tuple[str, int]:
-    """Progress counts lessons done and quizzes passed; keys keep their ids apart."""
-    return ("quiz" if isinstance(step, Quiz) else "lesson", step.id)
+    """Progress counts lessons done, quizzes passed and assignments approved; keys keep their ids apart."""
+    kind = "quiz" if isinstance(step, Quiz) else "assignment" if isinstance(step, Assignment) else "lesson"
+    return (kind, step.id)
 
 
 @dataclass
@@ -35,11 +38,12 @@ class ModuleView:
     module: Module
     lessons: list[Lesson]
     quiz: Quiz | None
+    assignments: list[Assignment]
     progress: Progress
 
     @property
     def steps(self) -> list[Step]:
-        return self.lessons + ([self.quiz] if self.quiz else [])
+        return self.lessons + ([self.quiz] if self.quiz else []) + self.assignments
 
 
 @dataclass
@@ -51,6 +55,7 @@ class CourseView:
     enrolled: bool
     done: set[int] = field(default_factory=set)  # lesson ids
     passed: set[int] = field(default_factory=set)  # quiz ids
+    approved: set[int] = field(default_factory=set)  # assignment ids
 
     @property
     def lessons(self) -> list[Lesson]:
@@ -61,7 +66,8 @@ class CourseView:
         return [step for module in self.modules for step in module.steps]
 
     def is_done(self, step: Step) -> bool:
-        return step.id in (self.passed if isinstance(step, Quiz) else self.done)
+        kind = step_key(step)[0]
+        return step.id in {"quiz": self.passed, "assignment": self.approved, "lesson": self.done}[kind]
 
 
 _OUTLINE_LESSON_COLUMNS = load_only(
@@ -153,10 +159,12 @@ def _done_lessons(user: User, course_ids: list[int]) -> set[int]:
 
 def _course_view(course: Course, outline: "_Outline", enrolled: bool) -> CourseView:
     modules, lessons, quizzes_by_module = outline.modules, outline.lessons, outline.quizzes
-    completed = {("lesson", i) for i in outline.done} | {("quiz", i) for i in outline.passed}
+    completed = ({("lesson", i) for i in outline.done} | {("quiz", i) for i in outline.passed}
+                 | {("assignment", i) for i in outline.approved})
     module_views = []
     for module in modules[course.id]:
-        view = ModuleView(module, lessons[module.id], quizzes_by_module.get(module.id), Progress(0, 0))
+        view = ModuleView(module, lessons[module.id], quizzes_by_module.get(module.id),
+                          outline.assignments.get(module.id, []), Progress(0, 0))
         view.progress = measure(map(step_key, view.steps), completed)
         module_views.append(view)
     ordered = [step for mv in module_views for step in mv.steps]
@@ -169,6 +177,7 @@ def _course_view(course: Course, outline: "_Outline", enrolled: bool) -> CourseV
         enrolled=enrolled,
         done=outline.done,
         passed=outline.passed,
+        approved=outline.approved,
     )
 
 
@@ -177,15 +186,19 @@ class _Outline:
     modules: dict[int, list[Module]]
     lessons: dict[int, list[Lesson]]
     quizzes: dict[int, Quiz]
+    assignments: dict[int, list[Assignment]]
     done: set[int]
     passed: set[int]
+    approved: set[int]
 
 
 def _outline(user: User, course_ids: list[int]) -> _Outline:
-    """Everything the outlines of these courses need, in five queries however many courses."""
+    """Everything the outlines of these courses need, in seven queries however many courses."""
     modules, lessons = _outlines(course_ids)
     return _Outline(modules, lessons, quizzes.active_quizzes(course_ids),
-                    _done_lessons(user, course_ids), quizzes.passed_quiz_ids(user, course_ids))
+                    assignment_service.active_assignments(course_ids),
+                    _done_lessons(user, course_ids), quizzes.passed_quiz_ids(user, course_ids),
+                    assignment_service.approved_assignment_ids(user, course_ids))
 
 
 def course_view(user: User, course: Course) -> CourseView:

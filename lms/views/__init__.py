@@ -10,14 +10,15 @@ from sqlalchemy import select
 from .. import i18n
 from ..extensions import db, login_manager
 from ..forms import ActionForm, LanguageForm
-from ..models import Quiz, User
+from ..models import Assignment, Quiz, User
 from ..sanitize import safe_html
+from ..services import notifications as notification_service
 
 
 def init_app(app) -> None:
-    from . import account, admin, auth, catalog, learn, main, quiz
+    from . import account, admin, assignments, auth, catalog, learn, main, notifications, quiz
 
-    for module in (main, auth, account, catalog, learn, quiz, admin):
+    for module in (main, auth, account, catalog, learn, quiz, assignments, notifications, admin):
         app.register_blueprint(module.bp)
 
     login_manager.init_app(app)
@@ -47,13 +48,16 @@ def init_app(app) -> None:
         PROGRAM_LABELS=i18n.PROGRAM_LABELS,
         ActionForm=ActionForm,
     )
-    app.jinja_env.filters.update(when=i18n.format_when, day=i18n.format_day, safe_html=safe_html)
+    app.jinja_env.filters.update(when=i18n.format_when, day=i18n.format_day, safe_html=safe_html,
+                                 filesize=i18n.format_size)
 
     @app.context_processor
     def language_switch():
         # After a POST the same URL may not answer a GET: go home instead of to a 405.
         here = request.full_path.rstrip("?") if request.method == "GET" else ""
-        return {"language_form": LanguageForm(formdata=None, next=here)}
+        return {"language_form": LanguageForm(formdata=None, next=here),
+                # A callable: the count is queried only by pages that show the header, once.
+                "unread_notifications": lambda: notification_service.unread_count(current_user)}
 
     for code, title in ((400, _l("Bad request")), (403, _l("Not allowed")), (404, _l("Page not found")),
                         (405, _l("Method not allowed")), (413, _l("Too large")), (500, _l("Something went wrong"))):
@@ -72,6 +76,8 @@ def step_url(course, step) -> str:
     """Where a step of a course (a lesson or a module's quiz) is read or taken."""
     if isinstance(step, Quiz):
         return url_for("quiz.overview", slug=course.slug, quiz_slug=step.slug)
+    if isinstance(step, Assignment):
+        return url_for("assignments.assignment_page", slug=course.slug, assignment_slug=step.slug)
     return url_for("learn.lesson", slug=course.slug, lesson_slug=step.slug)
 
 

@@ -5,11 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from ..forms import ActionForm, EditUserForm, EnrolUserForm, NewUserForm
+from ..forms import ActionForm, AllocateMentorForm, CohortForm, CohortMemberForm, EditUserForm, EnrolUserForm, NewUserForm
+from ..extensions import db
 from ..i18n import current_language, localized
 from ..models import Role
 from ..security import role_required
-from ..services import accounts, learning, people
+from ..models import Cohort
+from ..services import accounts, cohorts, learning, people
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -77,7 +79,110 @@ def user(user_id):
             flash(_("Saved."), "success")
             return redirect(url_for("admin.user", user_id=user.id))
     return render_template("admin/user.html", user=user, form=form, enrol_form=_enrol_form(user),
-                           enrolments=people.enrolments_of(user))
+                           enrolments=people.enrolments_of(user), allocate_form=_allocate_form(user),
+                           mentors=cohorts.mentors_of(user) if user.is_trainee else [])
+
+
+def _allocate_form(user, formdata=None):
+    form = AllocateMentorForm(formdata=formdata, prefix="allocate")
+    taken = {mentor.id for _, mentor in cohorts.mentors_of(user)}
+    form.mentor.choices = [SelectChoice(m.id, f"{m.display_name} <{m.email}>") for m in cohorts.all_mentors()
+                           if m.id not in taken and m.id != user.id]
+    return form
+
+
+@bp.post("/users/<int:user_id>/mentors")
+def allocate_mentor(user_id):
+    user = _user_or_404(user_id)
+    form = _allocate_form(user, request.form)
+    if form.validate_on_submit():
+        try:
+            cohorts.allocate(form.mentor.data, user)
+        except cohorts.CohortError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Mentor allocated."), "success")
+    else:
+        flash(_("Choose a mentor."), "error")
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/mentors/<int:allocation_id>/remove")
+def deallocate_mentor(user_id, allocation_id):
+    user = _user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    cohorts.deallocate(allocation_id, user)
+    flash(_("Mentor allocation removed."), "success")
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+# --- cohorts (the rest of cohort management comes with the admin console)
+
+
+@bp.route("/cohorts", methods=["GET", "POST"])
+def cohorts_page():
+    form = CohortForm()
+    if form.validate_on_submit():
+        try:
+            cohort = cohorts.create_cohort(form.name_ja.data, form.name_en.data, form.program.data,
+                                           form.starts_on.data, form.ends_on.data)
+        except cohorts.CohortError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Cohort created. Now add its courses and people."), "success")
+            return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    return render_template("admin/cohorts.html", summaries=cohorts.list_cohorts(), form=form)
+
+
+def _cohort_or_404(cohort_id):
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        abort(404)
+    return cohort
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+def cohort(cohort_id):
+    cohort = _cohort_or_404(cohort_id)
+    return render_template("admin/cohort.html", cohort=cohort, members=cohorts.members(cohort),
+                           member_form=CohortMemberForm(), courses=learning.visible_courses())
+
+
+@bp.post("/cohorts/<int:cohort_id>/members")
+def add_cohort_member(cohort_id):
+    cohort = _cohort_or_404(cohort_id)
+    form = CohortMemberForm()
+    if form.validate_on_submit():
+        try:
+            user = cohorts.add_member(cohort, form.email.data, form.role.data)
+        except cohorts.CohortError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("%(name)s added to the cohort.", name=user.display_name), "success")
+    else:
+        flash(_("Enter the e-mail address of an existing account."), "error")
+    return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/members/<int:member_id>/remove")
+def remove_cohort_member(cohort_id, member_id):
+    cohort = _cohort_or_404(cohort_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    cohorts.remove_member(cohort, member_id)
+    flash(_("Removed from the cohort. Their enrolments and work are kept."), "success")
+    return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/courses")
+def set_cohort_courses(cohort_id):
+    cohort = _cohort_or_404(cohort_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    cohorts.set_courses(cohort, {int(v) for v in request.form.getlist("course") if v.isdigit()})
+    flash(_("Courses saved; the cohort's trainees are enrolled in them."), "success")
+    return redirect(url_for("admin.cohort", cohort_id=cohort.id))
 
 
 @bp.post("/users/<int:user_id>/invitation")

@@ -159,7 +159,7 @@ def test_bad_program_and_file_names(tmp_path):
     (folder / "basics/01-intro.fr.md").write_text('+++\ntitle = "x"\n+++\n\nx\n')
     found = problems_of(tmp_path)
     assert "test-course/course.toml:1: program must be one of entrepreneur, regulatory; found 'marketing'" in found
-    assert ("test-course/basics/intro-notes.md:1: unexpected file: lesson files are named NN-slug.ja.md and NN-slug.en.md, the quiz quiz.toml"
+    assert ("test-course/basics/intro-notes.md:1: unexpected file: lesson files are named NN-slug.ja.md and NN-slug.en.md, the quiz quiz.toml, assignments assignment-slug.toml"
             in found)
     assert "test-course/basics/01-intro.fr.md:1: unknown language 'fr' (allowed: ja, en)" in found
 

@@ -1,0 +1,195 @@
+"""Read a module's ``assignment-<slug>.toml`` into an ``AssignmentSpec``, reporting problems as ``path:line: message``.
+
+The format is documented in ``courses/README.md`` ("Assignments").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..rules.uploads import FILE_TYPES
+from .base import MAX_TITLE, SLUG, Problem, TomlReader
+from .tomlsource import Located, TomlSyntaxError
+
+ASSIGNMENT_FILE = re.compile(r"^assignment-(?P<slug>(?=[a-z0-9-]{1,80}\.)[a-z0-9]+(?:-[a-z0-9]+)*)\.toml$")
+ASSIGNMENT_KEYS = {"title", "prompt", "due_days", "attachments", "sections", "rubric"}
+ATTACHMENT_KEYS = {"types", "max_files", "max_mb"}
+SECTION_KEYS = {"id", "title", "guidance"}
+RUBRIC_KEYS = {"pass_points", "criteria"}
+CRITERION_KEYS = {"id", "title", "description", "levels"}
+LEVEL_KEYS = {"points", "descriptor"}
+
+MAX_DUE_DAYS = 730
+MAX_FILES = 10
+MAX_MB = 25
+SECTIONS_RANGE = (1, 12)
+CRITERIA_RANGE = (1, 10)
+LEVELS_RANGE = (2, 6)
+MAX_LEVEL_POINTS = 100
+MAX_DESCRIPTOR = 500
+
+
+@dataclass
+class AssignmentSpec:
+    slug: str
+    path: Path
+    title: dict[str, str]
+    prompt: dict[str, str]  # Markdown
+    due_days: int | None
+    attachment_types: list[str]  # empty: no attachments
+    max_files: int
+    max_mb: int
+    sections: list[dict] = field(default_factory=list)  # {"id", "title": {..}, "guidance": {..} (Markdown)}
+    criteria: list[dict] = field(default_factory=list)  # {"id", "title", "description", "levels": [{"points", "descriptor"}]}
+    pass_points: int = 0
+
+    @property
+    def max_points(self) -> int:
+        return sum(c["levels"][-1]["points"] for c in self.criteria)
+
+
+def read_assignment(path: Path, slug: str, problems: list[Problem]) -> AssignmentSpec | None:
+    return _AssignmentReader(path, problems).read(slug)
+
+
+class _AssignmentReader(TomlReader):
+    def __init__(self, path: Path, problems: list[Problem]):
+        self.toml_path = path
+        self.problems = problems
+        self.doc = None
+        self.count_before = len(problems)
+
+    def read(self, slug: str) -> AssignmentSpec | None:
+        try:
+            self.doc = Located(self.toml_path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            self.problem(self.toml_path, 1, "not UTF-8 text")
+            return None
+        except TomlSyntaxError as error:
+            self.problem(self.toml_path, error.line, error.message)
+            return None
+        data = self.doc.data
+        self.unknown_keys(data, ASSIGNMENT_KEYS)
+        spec = AssignmentSpec(
+            slug=slug,
+            path=self.toml_path,
+            title=self.bilingual(data, "title", required=True, max_length=MAX_TITLE),
+            prompt=self.bilingual(data, "prompt", required=True),
+            due_days=self.whole_number(data, "due_days", 1, MAX_DUE_DAYS, None),
+            attachment_types=[],
+            max_files=0,
+            max_mb=0,
+        )
+        self.read_attachments(data, spec)
+        spec.sections = self.read_sections(data.get("sections"))
+        self.read_rubric(data, spec)
+        return spec if len(self.problems) == self.count_before else None
+
+    def read_attachments(self, data: dict, spec: AssignmentSpec) -> None:
+        table = data.get("attachments")
+        if table is None:
+            return
+        if not isinstance(table, dict):
+            self.at("attachments", "'attachments' must be a table with types, max_files and max_mb")
+            return
+        self.unknown_keys(table, ATTACHMENT_KEYS, "attachments.")
+        types = table.get("types")
+        if not isinstance(types, list) or not types or any(t not in FILE_TYPES for t in types):
+            self.at("attachments.types", f"'attachments.types' must list file types from: {', '.join(FILE_TYPES)}")
+        else:
+            spec.attachment_types = list(dict.fromkeys(types))
+        spec.max_files = self.whole_number(table, "max_files", 1, MAX_FILES, None, prefix="attachments.") or 0
+        spec.max_mb = self.whole_number(table, "max_mb", 1, MAX_MB, None, prefix="attachments.") or 0
+        for key in ("max_files", "max_mb"):
+            if key not in table:
+                self.at("attachments", f"'attachments.{key}' is required when attachments are allowed")
+
+    def read_sections(self, sections) -> list[dict]:
+        low, high = SECTIONS_RANGE
+        if (not isinstance(sections, list) or not low <= len(sections) <= high
+                or not all(isinstance(s, dict) for s in sections)):
+            self.at("sections", f"the assignment needs {low} to {high} [[sections]] tables")
+            return []
+        result, seen = [], set()
+        for index, section in enumerate(sections):
+            key = f"sections[{index}]."
+            self.unknown_keys(section, SECTION_KEYS, key, "a section")
+            sid = section.get("id")
+            if not isinstance(sid, str) or not SLUG.match(sid):
+                self.at(f"{key}id", f"section {index + 1} needs an 'id' that is a slug")
+                continue
+            if sid in seen:
+                self.at(f"{key}id", f"section id '{sid}' is used twice")
+                continue
+            seen.add(sid)
+            result.append({"id": sid,
+                           "title": self.bilingual(section, "title", prefix=key, required=True, max_length=MAX_TITLE),
+                           "guidance": self.bilingual(section, "guidance", prefix=key, required=True)})
+        return result
+
+    def read_rubric(self, data: dict, spec: AssignmentSpec) -> None:
+        rubric = data.get("rubric")
+        if not isinstance(rubric, dict):
+            self.at("rubric", "the assignment needs a [rubric] table with pass_points and [[rubric.criteria]]")
+            return
+        self.unknown_keys(rubric, RUBRIC_KEYS, "rubric.")
+        criteria = rubric.get("criteria")
+        low, high = CRITERIA_RANGE
+        if (not isinstance(criteria, list) or not low <= len(criteria) <= high
+                or not all(isinstance(c, dict) for c in criteria)):
+            self.at("rubric.criteria" if "criteria" in rubric else "rubric",
+                    f"the rubric needs {low} to {high} [[rubric.criteria]] tables")
+            return
+        seen = set()
+        for index, criterion in enumerate(criteria):
+            key = f"rubric.criteria[{index}]."
+            self.unknown_keys(criterion, CRITERION_KEYS, key, "a criterion")
+            cid = criterion.get("id")
+            if not isinstance(cid, str) or not SLUG.match(cid):
+                self.at(f"{key}id", f"criterion {index + 1} needs an 'id' that is a slug")
+                continue
+            if cid in seen:
+                self.at(f"{key}id", f"criterion id '{cid}' is used twice")
+                continue
+            seen.add(cid)
+            spec.criteria.append({
+                "id": cid,
+                "title": self.bilingual(criterion, "title", prefix=key, required=True, max_length=MAX_TITLE),
+                "description": self.bilingual(criterion, "description", prefix=key, required=False),
+                "levels": self.read_levels(criterion.get("levels"), key, cid),
+            })
+        pass_points = rubric.get("pass_points")
+        maximum = spec.max_points if all(c["levels"] for c in spec.criteria) else None
+        if not isinstance(pass_points, int) or isinstance(pass_points, bool) or pass_points < 0:
+            self.at("rubric.pass_points" if "pass_points" in rubric else "rubric",
+                    "'rubric.pass_points' must be a whole number of points, at least 0")
+        elif maximum is not None and pass_points > maximum:
+            self.at("rubric.pass_points", f"'rubric.pass_points' is {pass_points}, but the rubric's maximum is {maximum}")
+        else:
+            spec.pass_points = pass_points
+
+    def read_levels(self, levels, key: str, cid: str) -> list[dict]:
+        low, high = LEVELS_RANGE
+        if not isinstance(levels, list) or not low <= len(levels) <= high or not all(isinstance(v, dict) for v in levels):
+            self.at(f"{key}levels" if levels is not None else key.rstrip("."),
+                    f"criterion '{cid}' needs {low} to {high} [[{key}levels]] tables")
+            return []
+        result, previous = [], -1
+        for index, level in enumerate(levels):
+            lkey = f"{key}levels[{index}]."
+            self.unknown_keys(level, LEVEL_KEYS, lkey, "a level")
+            points = level.get("points")
+            if not isinstance(points, int) or isinstance(points, bool) or not 0 <= points <= MAX_LEVEL_POINTS:
+                self.at(f"{lkey}points", f"criterion '{cid}': level {index + 1} needs 'points', "
+                                         f"a whole number from 0 to {MAX_LEVEL_POINTS}")
+                return []
+            if points <= previous:
+                self.at(f"{lkey}points", f"criterion '{cid}': levels go from the lowest to the highest points, "
+                                         f"each higher than the one before ({points} after {previous})")
+                return []
+            previous = points
+            result.append({"points": points, "descriptor": self.bilingual(
+                level, "descriptor", prefix=lkey, required=True, max_length=MAX_DESCRIPTOR)})
+        return result

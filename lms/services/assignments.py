@@ -1,0 +1,605 @@
+"""Assignments: drafts, versions, attachments, submission, mentor review and the review queue.
+
+Every transition goes through ``lms.rules.review.check_transition`` and is recorded as a
+``SubmissionEvent``. Every write claims the submission's optimistic lock with a conditional UPDATE
+(``lock = lock + 1 WHERE lock = <the value the page showed>``): a stale page, a second tab or a second
+mentor gets a ``Conflict`` carrying what they typed, never a silent overwrite.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from .. import storage
+from ..extensions import db
+from ..models import (Assignment, Attachment, Cohort, CohortCourse, CohortMember, Course, MentorAllocation, Review,
+                      Submission, SubmissionEvent, SubmissionVersion, User, utcnow)
+from ..rules import review as rules
+from ..rules import uploads
+from ..sanitize import render_markdown
+from . import notifications
+from .people import Page
+
+MAX_SECTION_TEXT = 50_000
+MAX_COMMENT = 20_000
+QUEUE_PAGE_SIZE = 25
+clock = utcnow
+
+
+class AssignmentError(Exception):
+    """A refused request; ``message`` is for the person who made it."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class Conflict(AssignmentError):
+    """Someone saved this submission since the page was loaded; ``typed`` is what this request carried."""
+
+    def __init__(self, message, typed: dict):
+        super().__init__(message)
+        self.typed = typed
+
+
+# --- reading and who may see what
+
+
+def get_assignment(course: Course, slug: str) -> Assignment | None:
+    return db.session.scalar(select(Assignment).where(Assignment.course_id == course.id, Assignment.slug == slug,
+                                                      Assignment.archived_at.is_(None)))
+
+
+def active_assignments(course_ids: list[int]) -> dict[int, list[Assignment]]:
+    """Live assignments per module of these courses, in order: one query."""
+    result = defaultdict(list)
+    if course_ids:
+        for assignment in db.session.scalars(select(Assignment).where(
+                Assignment.course_id.in_(course_ids), Assignment.archived_at.is_(None)).order_by(Assignment.position)):
+            result[assignment.module_id].append(assignment)
+    return result
+
+
+def approved_assignment_ids(user: User, course_ids: list[int]) -> set[int]:
+    if not user.is_authenticated or not course_ids:
+        return set()
+    return set(db.session.scalars(select(Submission.assignment_id).where(
+        Submission.user_id == user.id, Submission.course_id.in_(course_ids), Submission.state == rules.APPROVED)))
+
+
+def allocation_clause(mentor_id: int, trainee_column, course_column):
+    """SQL: the mentor is allocated to this trainee for this course, through a cohort or one by one."""
+    as_trainee, as_mentor = aliased(CohortMember), aliased(CohortMember)
+    through_cohort = exists(
+        select(as_trainee.id)
+        .join(as_mentor, and_(as_mentor.cohort_id == as_trainee.cohort_id, as_mentor.role == "mentor",
+                              as_mentor.user_id == mentor_id))
+        .join(CohortCourse, and_(CohortCourse.cohort_id == as_trainee.cohort_id, CohortCourse.course_id == course_column))
+        .where(as_trainee.user_id == trainee_column, as_trainee.role == "trainee")
+    )
+    directly = exists(select(MentorAllocation.id).where(MentorAllocation.mentor_id == mentor_id,
+                                                        MentorAllocation.trainee_id == trainee_column))
+    return or_(through_cohort, directly)
+
+
+def is_allocated(mentor: User, trainee_id: int, course_id: int) -> bool:
+    return bool(mentor.is_mentor and db.session.scalar(select(allocation_clause(mentor.id, trainee_id, course_id))))
+
+
+def allocated_mentors(trainee_id: int, course_id: int) -> list[User]:
+    return list(db.session.scalars(select(User).where(
+        User.is_mentor.is_(True), User.active.is_(True), allocation_clause(User.id, trainee_id, course_id))))
+
+
+def can_review(user: User, submission: Submission) -> bool:
+    """Admins, and mentors allocated to the trainee for the course; never the author of the work."""
+    if not user.is_authenticated or user.id == submission.user_id:
+        return False
+    return user.is_admin or is_allocated(user, submission.user_id, submission.course_id)
+
+
+def can_view(user: User, submission: Submission) -> bool:
+    return user.is_authenticated and (user.id == submission.user_id or can_review(user, submission))
+
+
+def get_submission(submission_id: int) -> Submission | None:
+    return db.session.get(Submission, submission_id)
+
+
+def submission_of(user: User, assignment: Assignment) -> Submission | None:
+    return db.session.scalar(select(Submission).where(Submission.assignment_id == assignment.id,
+                                                      Submission.user_id == user.id))
+
+
+def due_for(user_id: int, assignment: Assignment) -> datetime | None:
+    """Due date from the earliest-starting cohort that has this trainee and the course."""
+    if assignment.due_days is None:
+        return None
+    start = db.session.scalar(
+        select(func.min(Cohort.starts_on))
+        .join(CohortMember, and_(CohortMember.cohort_id == Cohort.id, CohortMember.role == "trainee"))
+        .join(CohortCourse, CohortCourse.cohort_id == Cohort.id)
+        .where(CohortMember.user_id == user_id, CohortCourse.course_id == assignment.course_id))
+    return rules.due_at(start, assignment.due_days)
+
+
+# --- the submission's history
+
+
+@dataclass
+class VersionView:
+    version: SubmissionVersion
+    attachments: list[Attachment]
+    review: Review | None  # for the trainee: only a released review
+
+
+@dataclass
+class SubmissionView:
+    submission: Submission
+    versions: list[VersionView]  # oldest first
+    events: list[SubmissionEvent]
+
+    @property
+    def current(self) -> VersionView:
+        return self.versions[-1]
+
+    @property
+    def previous(self) -> VersionView | None:
+        """The last submitted version before the current one (what a diff compares against)."""
+        submitted = [v for v in self.versions[:-1] if v.version.submitted_at is not None]
+        return submitted[-1] if submitted else None
+
+    @property
+    def draft(self) -> VersionView | None:
+        current = self.current
+        return current if current.version.submitted_at is None else None
+
+
+def submission_view(submission: Submission, *, reviewer: bool) -> SubmissionView:
+    """All versions with their attachments and reviews, and the timeline: four queries."""
+    versions = list(db.session.scalars(select(SubmissionVersion).where(
+        SubmissionVersion.submission_id == submission.id).order_by(SubmissionVersion.number)))
+    if reviewer:  # a draft is the trainee's own until it is submitted
+        versions = [v for v in versions if v.submitted_at is not None]
+    ids = [v.id for v in versions]
+    attachments = defaultdict(list)
+    for attachment in db.session.scalars(select(Attachment).where(Attachment.version_id.in_(ids)).order_by(Attachment.id)):
+        attachments[attachment.version_id].append(attachment)
+    reviews = {r.version_id: r for r in db.session.scalars(select(Review).where(Review.version_id.in_(ids)))}
+    events = list(db.session.scalars(select(SubmissionEvent).where(SubmissionEvent.submission_id == submission.id)
+                                     .order_by(SubmissionEvent.at, SubmissionEvent.id)))
+    views = []
+    for version in versions:
+        review = reviews.get(version.id)
+        if review is not None and not reviewer and review.released_at is None:
+            review = None  # a draft review is the mentor's until released
+        views.append(VersionView(version, attachments[version.id], review))
+    return SubmissionView(submission, views, events)
+
+
+@dataclass
+class DiffLine:
+    op: str  # "same", "added", "removed"
+    text: str
+
+
+def section_diff(old: str, new: str) -> list[DiffLine]:
+    """Line by line, what changed in a section between two versions."""
+    lines = []
+    for line in difflib.ndiff((old or "").splitlines(), (new or "").splitlines()):
+        code, text = line[:2], line[2:]
+        if code == "? ":
+            continue
+        lines.append(DiffLine({"  ": "same", "+ ": "added", "- ": "removed"}[code], text))
+    return lines
+
+
+@dataclass
+class SectionDiff:
+    section: dict
+    lines: list[DiffLine]
+
+    @property
+    def changed(self) -> bool:
+        return any(line.op != "same" for line in self.lines)
+
+
+def diff_view(view: SubmissionView) -> list[SectionDiff] | None:
+    """Per section, the current version against the previous submitted one; None for a first version."""
+    if not view.versions or view.previous is None:
+        return None
+    old, new = view.previous.version.sections, view.current.version.sections
+    return [SectionDiff(section, section_diff(old.get(section["id"], ""), new.get(section["id"], "")))
+            for section in view.submission.assignment.sections]
+
+
+def attachment_for(user: User, attachment_id: int) -> Attachment | None:
+    """The attachment if ``user`` may download it: its owner, an allocated mentor (submitted versions), an admin."""
+    row = db.session.execute(
+        select(Attachment, SubmissionVersion, Submission)
+        .join(SubmissionVersion, SubmissionVersion.id == Attachment.version_id)
+        .join(Submission, Submission.id == SubmissionVersion.submission_id)
+        .where(Attachment.id == attachment_id)
+    ).first()
+    if row is None:
+        return None
+    attachment, version, submission = row
+    if submission.user_id == user.id:
+        return attachment
+    if version.submitted_at is not None and can_review(user, submission):
+        return attachment
+    return None
+
+
+# --- writing: the lock, the transitions
+
+
+def _claim(submission: Submission, lock: int | None, typed: dict, **values) -> None:
+    """Bump the optimistic lock if the page saw the current version of the submission; else ``Conflict``."""
+    if lock is None or lock != submission.lock:
+        raise Conflict(_l("Someone else saved this submission after you opened the page. "
+                          "Nothing was overwritten: your text is shown below — compare it with the saved version "
+                          "and save again."), typed)
+    claimed = db.session.execute(
+        update(Submission).where(Submission.id == submission.id, Submission.lock == lock)
+        .values(lock=lock + 1, updated_at=clock(), **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise Conflict(_l("Someone else saved this submission a moment ago. "
+                          "Nothing was overwritten: your text is shown below; save again."), typed)
+
+
+def _transition(submission: Submission, target: str, actor: User, role: str, version_number: int) -> None:
+    rules.check_transition(submission.state, target, role)
+    db.session.add(SubmissionEvent(submission_id=submission.id, actor_id=actor.id, from_state=submission.state,
+                                   to_state=target, version_number=version_number, at=clock()))
+
+
+def _latest_version(submission: Submission) -> SubmissionVersion:
+    return db.session.scalar(select(SubmissionVersion).where(SubmissionVersion.submission_id == submission.id)
+                             .order_by(SubmissionVersion.number.desc()).limit(1))
+
+
+def _render_sections(assignment: Assignment, texts: dict[str, str]) -> tuple[dict, dict]:
+    clean = {s["id"]: (texts.get(s["id"]) or "").replace("\r\n", "\n") for s in assignment.sections}
+    return clean, {key: render_markdown(text) for key, text in clean.items()}
+
+
+@dataclass
+class SaveResult:
+    submission: Submission
+    stored: list[str] = field(default_factory=list)  # names of files attached
+    refused: list[tuple[str, object]] = field(default_factory=list)  # (name, reason)
+
+
+def save_draft(user: User, assignment: Assignment, texts: dict[str, str], lock: int | None,
+               files: list | None = None) -> SaveResult:
+    """Save the trainee's text (and new files) to the editable version, creating it if needed.
+
+    The text is always saved when the draft is editable and the lock matches; a refused file is
+    reported and stored nowhere, and does not cost the trainee their text.
+    """
+    typed = {"sections": texts}
+    for key, text in texts.items():
+        if len(text or "") > MAX_SECTION_TEXT:
+            raise AssignmentError(_l("A section is longer than %(n)d characters.", n=MAX_SECTION_TEXT))
+    now = clock()
+    submission = submission_of(user, assignment)
+    if submission is None:
+        submission = Submission(assignment_id=assignment.id, user_id=user.id, course_id=assignment.course_id,
+                                state=rules.DRAFT, created_at=now, updated_at=now, lock=1)
+        db.session.add(submission)
+        try:
+            db.session.flush()
+        except IntegrityError:  # created a moment ago by another request (a double click)
+            db.session.rollback()
+            raise Conflict(_l("This draft was just created in another window. Your text is shown below; "
+                              "save again."), typed) from None
+        version = SubmissionVersion(submission_id=submission.id, number=1, created_at=now)
+        db.session.add(version)
+        lock = submission.lock
+    if submission.state not in rules.EDITABLE:
+        db.session.rollback()
+        raise AssignmentError(_l("This work has been submitted and can no longer be changed."))
+    _claim(submission, lock, typed)
+    version = _latest_version(submission)
+    if version is None or version.submitted_at is not None:
+        version = _new_version_from(submission, version, now)
+    version.sections, version.sections_html = _render_sections(assignment, texts)
+    version.saved_at = now
+    result = SaveResult(submission)
+    staged = _stage_files(assignment, version, files or [], result)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        for item in staged:
+            storage.discard(item)
+        raise
+    for item in staged:
+        storage.keep(item)
+    return result
+
+
+def _new_version_from(submission: Submission, previous: SubmissionVersion | None, now) -> SubmissionVersion:
+    """The next version starts as a copy of the last submitted one, attachments included (files are shared)."""
+    version = SubmissionVersion(submission_id=submission.id, number=(previous.number + 1) if previous else 1,
+                                sections=dict(previous.sections) if previous else {},
+                                sections_html=dict(previous.sections_html) if previous else {}, created_at=now)
+    db.session.add(version)
+    db.session.flush()
+    if previous is not None:
+        for attachment in db.session.scalars(select(Attachment).where(Attachment.version_id == previous.id)):
+            db.session.add(Attachment(version_id=version.id, stored_name=attachment.stored_name,
+                                      original_name=attachment.original_name, file_type=attachment.file_type,
+                                      size=attachment.size, uploaded_at=attachment.uploaded_at))
+    return version
+
+
+REFUSALS = {
+    "not_allowed": _l("Files cannot be attached to this assignment."),
+    "traversal": _l("The file name is not allowed."),
+    "empty": _l("The file has no name."),
+    "long": _l("The file name is too long."),
+    "disguised": _l("The file name has a second extension that hides its real type."),
+    "type": _l("This type of file is not accepted here."),
+    "content": _l("The file's content does not match its extension."),
+    "size": _l("The file is larger than allowed."),
+    "count": _l("Too many files: remove one before adding another."),
+    "blank": _l("The file is empty."),
+}
+
+
+def _stage_files(assignment: Assignment, version: SubmissionVersion, files: list, result: SaveResult) -> list:
+    """Check each file and stage the good ones with their rows; refused ones leave nothing behind."""
+    files = [f for f in files if f is not None and (f.filename or "").strip()]
+    if not files:
+        return []
+    count = db.session.scalar(select(func.count(Attachment.id)).where(Attachment.version_id == version.id))
+    staged = []
+    for upload in files:
+        name = upload.filename
+        reason = _name_refusal(assignment, name)
+        if reason is None and count >= assignment.max_files:
+            reason = "count"
+        if reason is not None:
+            result.refused.append((uploads.display_name(name or ""), REFUSALS[reason]))
+            continue
+        try:
+            item = storage.receive(upload.stream, assignment.max_bytes)
+        except storage.TooLarge:
+            result.refused.append((uploads.display_name(name), REFUSALS["size"]))
+            continue
+        claimed = uploads.type_for_name(name)
+        actual = uploads.sniff(item.temp_path)
+        if item.size == 0 or actual != claimed:
+            storage.discard(item)
+            result.refused.append((uploads.display_name(name), REFUSALS["blank" if item.size == 0 else "content"]))
+            continue
+        db.session.add(Attachment(version_id=version.id, stored_name=item.stored_name,
+                                  original_name=uploads.display_name(name), file_type=actual, size=item.size))
+        staged.append(item)
+        result.stored.append(uploads.display_name(name))
+        count += 1
+    return staged
+
+
+def _name_refusal(assignment: Assignment, name: str | None) -> str | None:
+    if not assignment.allows_attachments:
+        return "not_allowed"
+    problem = uploads.name_problem(name or "")
+    if problem:
+        return problem
+    if uploads.type_for_name(name) not in assignment.attachment_types:
+        return "type"
+    return None
+
+
+def remove_attachment(user: User, attachment_id: int, lock: int | None) -> Submission:
+    """Take a file off the trainee's editable draft; the stored file goes only when no version uses it."""
+    row = db.session.execute(
+        select(Attachment, SubmissionVersion, Submission)
+        .join(SubmissionVersion, SubmissionVersion.id == Attachment.version_id)
+        .join(Submission, Submission.id == SubmissionVersion.submission_id)
+        .where(Attachment.id == attachment_id, Submission.user_id == user.id)
+    ).first()
+    if row is None:
+        raise LookupError(attachment_id)
+    attachment, version, submission = row
+    if version.submitted_at is not None or submission.state not in rules.EDITABLE:
+        raise AssignmentError(_l("This file belongs to a submitted version and stays with it."))
+    _claim(submission, lock, {})
+    stored_name = attachment.stored_name
+    db.session.delete(attachment)
+    db.session.flush()
+    still_used = db.session.scalar(select(func.count(Attachment.id)).where(Attachment.stored_name == stored_name))
+    db.session.commit()
+    if not still_used:
+        storage.delete(stored_name)
+    return submission
+
+
+def submit(user: User, assignment: Assignment, lock: int | None) -> Submission:
+    """Freeze the current draft and hand it to the allocated mentors."""
+    submission = submission_of(user, assignment)
+    if submission is None:
+        raise AssignmentError(_l("Write and save your work before you submit it."))
+    if submission.state in (rules.SUBMITTED, rules.RESUBMITTED, rules.IN_REVIEW, rules.APPROVED):
+        raise AssignmentError(_l("This work has already been submitted."))
+    version = _latest_version(submission)
+    if version is None or version.submitted_at is not None:
+        raise AssignmentError(_l("Save your revised work before you resubmit it."))
+    empty = [s for s in assignment.sections if not (version.sections.get(s["id"]) or "").strip()]
+    if empty:
+        raise AssignmentError(_l("Every section needs some text before you submit. Still empty: %(sections)s",
+                                 sections=", ".join(_title(s) for s in empty)))
+    target = rules.SUBMITTED if submission.state == rules.DRAFT else rules.RESUBMITTED
+    now = clock()
+    _transition(submission, target, user, rules.TRAINEE, version.number)
+    _claim(submission, lock, {}, state=target, waiting_since=now)
+    version.submitted_at = now
+    version.late = rules.is_late(now, due_for(user.id, assignment))
+    mentors = allocated_mentors(user.id, assignment.course_id)
+    outgoing = notifications.notify(mentors, target, _params(submission, assignment, user, version.number),
+                                    url_for("assignments.review_page", submission_id=submission.id))
+    db.session.commit()
+    notifications.deliver(outgoing)
+    return submission
+
+
+def _title(item: dict) -> str:
+    from ..i18n import localized_text
+    return localized_text(item["title"])
+
+
+def _params(submission: Submission, assignment: Assignment, trainee: User, version: int, **extra) -> dict:
+    return {"assignment_ja": assignment.title_ja, "assignment_en": assignment.title_en,
+            "trainee_ja": trainee.name_ja or trainee.name_latin or trainee.email,
+            "trainee_en": trainee.name_latin or trainee.name_ja or trainee.email,
+            "version": version, "submission": submission.id, **extra}
+
+
+# --- reviewing
+
+
+@dataclass
+class ReviewInput:
+    scores: dict[str, object]
+    comment: str
+    section_comments: dict[str, str]
+    decision: str | None  # None: save as draft; "approve" or "revise": release to the trainee
+
+    def typed(self) -> dict:
+        return {"scores": self.scores, "comment": self.comment, "section_comments": self.section_comments,
+                "decision": self.decision}
+
+
+def save_review(reviewer: User, submission: Submission, data: ReviewInput, lock: int | None) -> Review:
+    """Save the review of the current version as a draft, or release it with a decision."""
+    if not can_review(reviewer, submission):
+        raise PermissionError(submission.id)
+    assignment = submission.assignment
+    typed = data.typed()
+    if len(data.comment) > MAX_COMMENT or any(len(t) > MAX_COMMENT for t in data.section_comments.values()):
+        raise Conflict(_l("A comment is longer than %(n)d characters.", n=MAX_COMMENT), typed)
+    if submission.state not in (rules.SUBMITTED, rules.RESUBMITTED, rules.IN_REVIEW):
+        raise Conflict(_l("This submission is not waiting for a review any more; your text is shown below."), typed)
+    scores = rules.clean_scores(assignment.criteria, data.scores)
+    if data.decision == "approve":
+        problem = rules.approval_problem(assignment.criteria, scores, assignment.pass_points)
+        if problem == "unscored":
+            raise Conflict(_l("Score every criterion before you approve."), typed)
+        if problem == "below_pass":
+            raise Conflict(_l("The total is below the %(points)d points needed to approve. "
+                              "Request a revision instead, or revise the scores.", points=assignment.pass_points), typed)
+    if data.decision == "revise" and not data.comment.strip():
+        raise Conflict(_l("Write an overall comment that tells the trainee what to revise."), typed)
+    version = _latest_version(submission)
+    now = clock()
+    if submission.state != rules.IN_REVIEW:
+        _transition(submission, rules.IN_REVIEW, reviewer, rules.REVIEWER, version.number)
+    target = {"approve": rules.APPROVED, "revise": rules.REVISION_REQUESTED}.get(data.decision)
+    if target:
+        rules.check_transition(rules.IN_REVIEW, target, rules.REVIEWER)
+        db.session.add(SubmissionEvent(submission_id=submission.id, actor_id=reviewer.id, from_state=rules.IN_REVIEW,
+                                       to_state=target, version_number=version.number, at=now))
+    _claim(submission, lock, typed, state=target or rules.IN_REVIEW,
+           **({"waiting_since": None} if target else {}))
+    review = db.session.scalar(select(Review).where(Review.version_id == version.id))
+    if review is None:
+        review = Review(version_id=version.id)
+        db.session.add(review)
+    section_ids = {s["id"] for s in assignment.sections}
+    comments = {k: v.replace("\r\n", "\n") for k, v in data.section_comments.items() if k in section_ids and v.strip()}
+    review.reviewer_id = reviewer.id
+    review.scores = scores
+    review.total = rules.total(scores)
+    review.comment = data.comment.replace("\r\n", "\n")
+    review.comment_html = render_markdown(review.comment)
+    review.section_comments = comments
+    review.section_comments_html = {k: render_markdown(v) for k, v in comments.items()}
+    review.updated_at = now
+    outgoing = []
+    if target:
+        review.decision = data.decision
+        review.released_at = now
+        trainee = db.session.get(User, submission.user_id)
+        outgoing = notifications.notify(
+            [trainee], "review_released",
+            _params(submission, assignment, trainee, version.number, decision=data.decision),
+            url_for("assignments.assignment_page", slug=assignment.course.slug, assignment_slug=assignment.slug))
+    db.session.commit()
+    notifications.deliver(outgoing)
+    return review
+
+
+# --- the mentor's queue
+
+
+@dataclass
+class QueueFilters:
+    course_id: int | None = None
+    assignment_id: int | None = None
+    state: str | None = None  # None: everything waiting
+
+
+@dataclass
+class QueueRow:
+    submission: Submission
+    trainee: User
+    assignment: Assignment
+    course: Course
+    version: int
+
+
+@dataclass
+class Queue:
+    page: Page
+    counts: dict[str, int]
+    courses: list[Course]
+    assignments: list[Assignment]
+
+
+def review_queue(reviewer: User, filters: QueueFilters, page: int) -> Queue:
+    """Submissions for this reviewer, oldest waiting first, with counts per status: five queries."""
+    scope = [Submission.state != rules.DRAFT]
+    if not reviewer.is_admin:
+        scope.append(allocation_clause(reviewer.id, Submission.user_id, Submission.course_id))
+    if filters.course_id:
+        scope.append(Submission.course_id == filters.course_id)
+    if filters.assignment_id:
+        scope.append(Submission.assignment_id == filters.assignment_id)
+    counts = dict(db.session.execute(select(Submission.state, func.count(Submission.id)).where(*scope)
+                                     .group_by(Submission.state)).all())
+    states = [filters.state] if filters.state in rules.STATES else list(rules.WAITING)
+    listed = [*scope, Submission.state.in_(states)]
+    total = sum(counts.get(state, 0) for state in states)
+    pages = max(1, -(-total // QUEUE_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    version_number = (select(func.max(SubmissionVersion.number))
+                      .where(SubmissionVersion.submission_id == Submission.id).scalar_subquery())
+    rows = db.session.execute(
+        select(Submission, User, Assignment, Course, version_number)
+        .join(User, User.id == Submission.user_id)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .join(Course, Course.id == Submission.course_id)
+        .where(*listed)
+        .order_by(Submission.waiting_since.is_(None), Submission.waiting_since, Submission.id)
+        .limit(QUEUE_PAGE_SIZE).offset((page - 1) * QUEUE_PAGE_SIZE)
+    ).all()
+    courses = list(db.session.scalars(select(Course).order_by(Course.program, Course.position)))
+    assignments = list(db.session.scalars(select(Assignment).where(Assignment.archived_at.is_(None))
+                                          .order_by(Assignment.course_id, Assignment.module_id, Assignment.position)))
+    items = [QueueRow(s, u, a, c, n or 1) for s, u, a, c, n in rows]
+    return Queue(Page(items, page, QUEUE_PAGE_SIZE, total), counts, courses, assignments)

@@ -1,0 +1,101 @@
+"""In-app notifications and their mails, each in the recipient's language.
+
+A notification stores a kind and parameters, not text: the list renders it in the reader's language
+when it is read. ``notify`` adds rows to the caller's transaction; ``deliver`` sends the mails after
+that transaction committed (a mail server that is down never undoes a submission or a review).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from ..extensions import db
+from ..i18n import current_language
+from ..models import Notification, User, utcnow
+from . import mail
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 30
+
+
+@dataclass
+class Outgoing:
+    """A mail to send once the transaction that made it has committed."""
+
+    recipient: User
+    template: str
+    context: dict
+
+
+def notify(recipients: list[User], kind: str, params: dict, link: str) -> list[Outgoing]:
+    """Add one notification per recipient; returns the mails to ``deliver`` after the commit."""
+    outgoing = []
+    for user in recipients:
+        db.session.add(Notification(user_id=user.id, kind=kind, params=params, link=link))
+        if user.active and user.email:
+            outgoing.append(Outgoing(user, f"notify_{kind}", {"params": params, "link": link}))
+    return outgoing
+
+
+def deliver(outgoing: list[Outgoing]) -> int:
+    """Send the mails; a failure is logged and the in-app notification still stands. Returns how many went."""
+    sent = 0
+    for item in outgoing:
+        try:
+            mail.send_template(item.recipient, item.template, url=mail.external_url("main.index").rstrip("/")
+                               + item.context["link"], **item.context)
+            sent += 1
+        except mail.MailError:
+            log.warning("notification mail to %s not sent", item.recipient.email)
+    return sent
+
+
+def unread_count(user: User) -> int:
+    if not user.is_authenticated:
+        return 0
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)))
+
+
+def recent(user: User, limit: int = PAGE_SIZE) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+def open_notification(user: User, notification_id: int) -> Notification | None:
+    """Mark one of the user's notifications read and return it (None for another person's)."""
+    notification = db.session.scalar(select(Notification).where(
+        Notification.id == notification_id, Notification.user_id == user.id))
+    if notification is not None and notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.commit()
+    return notification
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+                       .values(read_at=utcnow()))
+    db.session.commit()
+
+
+def text(notification: Notification) -> str:
+    """The notification in the current language."""
+    params = notification.params
+    lang = current_language()
+    assignment = params.get(f"assignment_{lang}") or params.get("assignment_en", "")
+    trainee = params.get(f"trainee_{lang}") or params.get("trainee_en", "")
+    if notification.kind == "submitted":
+        return _("%(trainee)s submitted “%(assignment)s” (version %(n)d).",
+                 trainee=trainee, assignment=assignment, n=params.get("version", 1))
+    if notification.kind == "resubmitted":
+        return _("%(trainee)s resubmitted “%(assignment)s” (version %(n)d).",
+                 trainee=trainee, assignment=assignment, n=params.get("version", 1))
+    if notification.kind == "review_released" and params.get("decision") == "approve":
+        return _("Your mentor approved “%(assignment)s”.", assignment=assignment)
+    if notification.kind == "review_released":
+        return _("Your mentor asked for a revision of “%(assignment)s”.", assignment=assignment)
+    return notification.kind
