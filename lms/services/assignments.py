@@ -260,10 +260,12 @@ def _claim(submission: Submission, lock: int | None, typed: dict, **values) -> N
                           "Nothing was overwritten: your text is shown below; save again."), typed)
 
 
-def _transition(submission: Submission, target: str, actor: User, role: str, version_number: int) -> None:
-    rules.check_transition(submission.state, target, role)
-    db.session.add(SubmissionEvent(submission_id=submission.id, actor_id=actor.id, from_state=submission.state,
-                                   to_state=target, version_number=version_number, at=clock()))
+def _transition(submission: Submission, current: str, target: str, actor: User, role: str, version_number: int,
+                at: datetime) -> None:
+    """Check a transition against the state machine and record it on the timeline."""
+    rules.check_transition(current, target, role)
+    db.session.add(SubmissionEvent(submission_id=submission.id, actor_id=actor.id, from_state=current,
+                                   to_state=target, version_number=version_number, at=at))
 
 
 def _latest_version(submission: Submission) -> SubmissionVersion:
@@ -446,7 +448,7 @@ def submit(user: User, assignment: Assignment, lock: int | None) -> Submission:
                                  sections=", ".join(_title(s) for s in empty)))
     target = rules.SUBMITTED if submission.state == rules.DRAFT else rules.RESUBMITTED
     now = clock()
-    _transition(submission, target, user, rules.TRAINEE, version.number)
+    _transition(submission, submission.state, target, user, rules.TRAINEE, version.number, now)
     _claim(submission, lock, {}, state=target, waiting_since=now)
     version.submitted_at = now
     version.late = rules.is_late(now, due_for(user.id, assignment))
@@ -508,12 +510,10 @@ def save_review(reviewer: User, submission: Submission, data: ReviewInput, lock:
     version = _latest_version(submission)
     now = clock()
     if submission.state != rules.IN_REVIEW:
-        _transition(submission, rules.IN_REVIEW, reviewer, rules.REVIEWER, version.number)
+        _transition(submission, submission.state, rules.IN_REVIEW, reviewer, rules.REVIEWER, version.number, now)
     target = {"approve": rules.APPROVED, "revise": rules.REVISION_REQUESTED}.get(data.decision)
     if target:
-        rules.check_transition(rules.IN_REVIEW, target, rules.REVIEWER)
-        db.session.add(SubmissionEvent(submission_id=submission.id, actor_id=reviewer.id, from_state=rules.IN_REVIEW,
-                                       to_state=target, version_number=version.number, at=now))
+        _transition(submission, rules.IN_REVIEW, target, reviewer, rules.REVIEWER, version.number, now)
     _claim(submission, lock, typed, state=target or rules.IN_REVIEW,
            **({"waiting_since": None} if target else {}))
     review = db.session.scalar(select(Review).where(Review.version_id == version.id))

@@ -136,3 +136,63 @@ def write_quiz(folder: Path, module: str = "basics", settings: str = "", toml: s
     path = folder / module / "quiz.toml"
     path.write_text(toml if toml is not None else quiz_toml(settings), encoding="utf-8")
     return path
+
+
+ASSIGNMENT_TOML = '''title = { ja = "事業計画", en = "Business plan" }
+prompt = { ja = "自社の計画を書いてください。", en = "Write **your** plan." }
+{extra}
+
+[[sections]]
+id = "problem"
+title = { ja = "課題", en = "Problem" }
+guidance = { ja = "誰のどんな課題か。", en = "Whose problem, and how big." }
+
+[[sections]]
+id = "solution"
+title = { ja = "解決策", en = "Solution" }
+guidance = { ja = "何をどう解決するか。", en = "What you do about it." }
+
+[rubric]
+pass_points = 3
+
+[[rubric.criteria]]
+id = "evidence"
+title = { ja = "根拠", en = "Evidence" }
+[[rubric.criteria.levels]]
+points = 0
+descriptor = { ja = "根拠がない", en = "No evidence" }
+[[rubric.criteria.levels]]
+points = 1
+descriptor = { ja = "一部に根拠", en = "Some evidence" }
+[[rubric.criteria.levels]]
+points = 2
+descriptor = { ja = "十分な根拠", en = "Strong evidence" }
+
+[[rubric.criteria]]
+id = "clarity"
+title = { ja = "明確さ", en = "Clarity" }
+[[rubric.criteria.levels]]
+points = 0
+descriptor = { ja = "不明確", en = "Unclear" }
+[[rubric.criteria.levels]]
+points = 2
+descriptor = { ja = "明確", en = "Clear" }
+'''
+
+ATTACHMENTS = '''due_days = 14
+
+[attachments]
+types = ["pdf", "png", "docx"]
+max_files = 2
+max_mb = 1
+'''
+
+
+def assignment_toml(extra: str = ATTACHMENTS) -> str:
+    return ASSIGNMENT_TOML.replace("{extra}", extra)
+
+
+def write_assignment(folder: Path, module: str = "basics", slug: str = "plan", toml: str | None = None) -> Path:
+    path = folder / module / f"assignment-{slug}.toml"
+    path.write_text(toml if toml is not None else assignment_toml(), encoding="utf-8")
+    return path

@@ -191,6 +191,16 @@ def test_every_shipped_module_ends_with_a_real_quiz():
         assert "ordering" in types_in_course, course.slug
 
 
+def test_each_shipped_course_has_real_assignments():
+    for course in load_courses(REPO / "courses"):
+        specs = [a for module in course.modules for a in module.assignments]
+        assert len(specs) >= 2, course.slug
+        for spec in specs:
+            assert len(spec.sections) >= 4 and len(spec.criteria) >= 4, spec.slug
+            # A solid but not perfect job passes.
+            assert 0.5 <= spec.pass_points / spec.max_points <= 0.8, spec.slug
+
+
 def test_shipped_courses_import(app):
     report = import_courses(REPO / "courses")
     assert sorted(report.created) == ["global-entrepreneur", "regulatory-science"]

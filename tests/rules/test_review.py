@@ -1,0 +1,66 @@
+"""The assignment state machine, rubric arithmetic and due dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from itertools import product
+
+import pytest
+
+from lms.rules import review as rules
+
+ALLOWED = {
+    ("draft", "submitted", "trainee"),
+    ("revision_requested", "resubmitted", "trainee"),
+    ("submitted", "in_review", "reviewer"),
+    ("resubmitted", "in_review", "reviewer"),
+    ("in_review", "revision_requested", "reviewer"),
+    ("in_review", "approved", "reviewer"),
+}
+
+
+@pytest.mark.parametrize(("current", "target", "actor"), sorted(product(rules.STATES, rules.STATES, ("trainee", "reviewer"))))
+def test_every_transition_is_allowed_or_refused(current, target, actor):
+    if (current, target, actor) in ALLOWED:
+        rules.check_transition(current, target, actor)
+    else:
+        with pytest.raises(rules.TransitionRefused):
+            rules.check_transition(current, target, actor)
+
+
+def test_allowed_targets():
+    assert rules.allowed_targets("in_review", "reviewer") == ["revision_requested", "approved"]
+    assert rules.allowed_targets("in_review", "trainee") == []
+    assert rules.allowed_targets("approved", "reviewer") == []
+
+
+CRITERIA = [
+    {"id": "evidence", "levels": [{"points": 0}, {"points": 1}, {"points": 3}]},
+    {"id": "clarity", "levels": [{"points": 0}, {"points": 2}]},
+]
+
+
+def test_scores_keep_only_real_levels():
+    assert rules.clean_scores(CRITERIA, {"evidence": "3", "clarity": "2"}) == {"evidence": 3, "clarity": 2}
+    assert rules.clean_scores(CRITERIA, {"evidence": "2", "clarity": "99"}) == {}  # not a level's points
+    assert rules.clean_scores(CRITERIA, {"evidence": "x", "clarity": None, "other": "1"}) == {}
+    assert rules.clean_scores(CRITERIA, {"evidence": "-1"}) == {}
+
+
+def test_total_and_approval():
+    assert rules.max_points(CRITERIA) == 5
+    assert rules.total({"evidence": 3, "clarity": 2}) == 5
+    assert rules.unscored(CRITERIA, {"evidence": 1}) == ["clarity"]
+    assert rules.approval_problem(CRITERIA, {"evidence": 1}, 3) == "unscored"
+    assert rules.approval_problem(CRITERIA, {"evidence": 1, "clarity": 0}, 3) == "below_pass"
+    assert rules.approval_problem(CRITERIA, {"evidence": 1, "clarity": 2}, 3) is None  # the pass mark is inclusive
+    assert rules.approval_problem(CRITERIA, {"evidence": 0, "clarity": 0}, 0) is None
+
+
+def test_due_date_is_the_end_of_the_day_in_tokyo():
+    due = rules.due_at(date(2026, 4, 1), 14)
+    assert due == datetime(2026, 4, 15, 14, 59, 59, tzinfo=timezone.utc)  # 23:59:59 JST
+    assert rules.due_at(None, 14) is None and rules.due_at(date(2026, 4, 1), None) is None
+    assert not rules.is_late(datetime(2026, 4, 15, 14, 59, 59, tzinfo=timezone.utc), due)
+    assert rules.is_late(datetime(2026, 4, 15, 15, 0, 0, tzinfo=timezone.utc), due)
+    assert not rules.is_late(datetime(2030, 1, 1, tzinfo=timezone.utc), None)
