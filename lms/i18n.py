@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from babel import negotiate_locale
@@ -58,6 +59,14 @@ def localized_text(texts: dict[str, str] | None, lang: str | None = None) -> str
 def format_when(value: datetime | None, fmt: str = "medium") -> str:
     """A UTC datetime shown in Asia/Tokyo in the current locale."""
     return format_datetime(value, fmt) if value else ""
+
+
+def format_score(percent: float | None) -> str:
+    """A percentage as people read it: at most two decimals, rounded down so 69.996 never shows as 70."""
+    if percent is None:
+        return ""
+    value = math.floor(percent * 100 + 1e-9) / 100
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def format_size(size: int) -> str:

@@ -45,7 +45,7 @@ def test_every_post_route_refuses_a_missing_csrf_token(app, client):
     posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
     assert len(posts) >= 10
     for rule in posts:
-        url = re.sub(r"<(?:int:)?(\w+)>", lambda m: "1" if "id" in m.group(1) else "x", rule.rule)
+        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "1" if "id" in m.group(1) else "x", rule.rule)
         response = client.post(url, data={})
         assert response.status_code == 400, f"{rule.rule} accepted a POST without a CSRF token"
 

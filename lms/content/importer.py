@@ -15,6 +15,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Assignment, Course, Lesson, Module, Question, Quiz, utcnow
 from ..sanitize import render_markdown
+from ..services import quizzes
 from .loader import CourseSpec, ModuleSpec, load_courses
 from .assignments import AssignmentSpec
 from .quizzes import QuizSpec
@@ -169,6 +170,7 @@ def _import_quiz(course: Course, module: Module, m_spec: ModuleSpec) -> bool:
     if quiz is None:
         quiz = Quiz(course_id=course.id, module_id=module.id)
         db.session.add(quiz)
+    standing_rules = (quiz.pass_mark, quiz.grading)
     changed |= _set(
         quiz, slug=module.slug, archived_at=None,
         title_ja=q_spec.title["ja"], title_en=q_spec.title["en"], **_markdown(q_spec.intro, "intro_html"),
@@ -177,6 +179,8 @@ def _import_quiz(course: Course, module: Module, m_spec: ModuleSpec) -> bool:
         grading=q_spec.grading, reveal=q_spec.reveal,
     )
     db.session.flush()
+    if quiz.id is not None and standing_rules[0] is not None and standing_rules != (quiz.pass_mark, quiz.grading):
+        quizzes.regrade_standing(quiz)  # who passed follows the new pass mark or policy
     questions = {q.key: q for q in db.session.scalars(select(Question).where(Question.quiz_id == quiz.id))}
     seen = set()
     for position, spec in enumerate(q_spec.questions, start=1):

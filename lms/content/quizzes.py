@@ -199,6 +199,9 @@ class _QuizReader(TomlReader):
             self.at(f"{prefix}tolerance", f"question '{qid}': 'tolerance' must be a number of at least 0 "
                                           "(absolute) or a percentage such as \"5%\" (relative)")
             tolerance = 0
+        if relative and answer == 0 and tolerance:
+            self.at(f"{prefix}tolerance", f"question '{qid}': a relative tolerance of 0 is nothing; "
+                                          "use an absolute tolerance when the answer is 0")
         unit = self.bilingual(question, "unit", prefix=prefix, required=False, max_length=40)
         return {"answer": answer, "tolerance": tolerance, "relative": relative, "unit": unit}
 

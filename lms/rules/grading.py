@@ -7,6 +7,7 @@ what the attempt form saved. ``score`` turns the two into a fraction from 0 to 1
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,13 +24,21 @@ def normalize_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+# Commas only as thousands separators ("1,000" or "12,345.6"): "1,5" is ambiguous, so it is not a number.
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
 def parse_number(raw) -> float | None:
     """A typed number: full-width digits, thousands separators and a Unicode minus are accepted."""
     if not isinstance(raw, str):
         return None
-    text = unicodedata.normalize("NFKC", raw).strip().replace(",", "").replace("\u2212", "-").replace(" ", "")
+    text = unicodedata.normalize("NFKC", raw).strip().replace("\u2212", "-").replace(" ", "")
     if not text:
         return None
+    if "," in text:
+        if not _GROUPED.match(text):
+            return None
+        text = text.replace(",", "")
     try:
         value = float(text)
     except ValueError:
@@ -38,13 +47,17 @@ def parse_number(raw) -> float | None:
 
 
 def is_answered(qtype: str, answer) -> bool:
-    if answer is None:
-        return False
+    """An answer of the right shape for the type. A saved answer of another shape (the question's
+    type changed in the course files after it was saved) counts as no answer, never as a crash."""
     if qtype in ("numeric", "text"):
         return isinstance(answer, str) and bool(answer.strip())
     if qtype in ("multiple", "ordering"):
-        return isinstance(answer, list) and bool(answer)
-    return True
+        return isinstance(answer, list) and bool(answer) and all(isinstance(a, str) for a in answer)
+    if qtype == "single":
+        return isinstance(answer, str) and bool(answer)
+    if qtype == "true_false":
+        return isinstance(answer, bool)
+    return False
 
 
 def score(qtype: str, data: dict, answer) -> float:
@@ -112,7 +125,7 @@ def correct_answer(qtype: str, data: dict):
     if qtype == "ordering":
         return [item["id"] for item in data["items"]]
     if qtype == "text":
-        return data["answers"][0]
+        return data["answers"]
     return data["answer"]
 
 
@@ -133,12 +146,13 @@ def picks(qtype: str, answer) -> list[str]:
 
 
 def attempt_percent(marks: Iterable[tuple[float, int]]) -> float:
-    """Percent from (fraction, points) per question, to two decimals."""
+    """Percent from (fraction, points) per question, unrounded: the pass check must not round 69.995 up.
+    Pages round for display."""
     marks = list(marks)
     total = sum(points for _, points in marks)
     if not total:
         return 0.0
-    return round(100 * sum(fraction * points for fraction, points in marks) / total, 2)
+    return 100 * sum(fraction * points for fraction, points in marks) / total
 
 
 def has_passed(percent: float, pass_mark: int) -> bool:

@@ -55,6 +55,7 @@ class CourseView:
     enrolled: bool
     done: set[int] = field(default_factory=set)  # lesson ids
     passed: set[int] = field(default_factory=set)  # quiz ids
+    used_up: set[int] = field(default_factory=set)  # quiz ids failed with every attempt used
     approved: set[int] = field(default_factory=set)  # assignment ids
 
     @property
@@ -169,14 +170,17 @@ def _course_view(course: Course, outline: "_Outline", enrolled: bool) -> CourseV
         module_views.append(view)
     ordered = [step for mv in module_views for step in mv.steps]
     by_key = {step_key(step): step for step in ordered}
+    # A quiz failed with every attempt used cannot be the next step: the trainee moves on (it still counts as not done).
+    skipped = completed | {("quiz", i) for i in outline.used_up}
     return CourseView(
         course=course,
         modules=module_views,
         progress=measure(by_key, completed),
-        next_step=by_key.get(next_item(list(by_key), completed)),
+        next_step=by_key.get(next_item(list(by_key), skipped)),
         enrolled=enrolled,
         done=outline.done,
         passed=outline.passed,
+        used_up=outline.used_up,
         approved=outline.approved,
     )
 
@@ -189,15 +193,17 @@ class _Outline:
     assignments: dict[int, list[Assignment]]
     done: set[int]
     passed: set[int]
+    used_up: set[int]
     approved: set[int]
 
 
 def _outline(user: User, course_ids: list[int]) -> _Outline:
     """Everything the outlines of these courses need, in seven queries however many courses."""
     modules, lessons = _outlines(course_ids)
-    return _Outline(modules, lessons, quizzes.active_quizzes(course_ids),
-                    assignment_service.active_assignments(course_ids),
-                    _done_lessons(user, course_ids), quizzes.passed_quiz_ids(user, course_ids),
+    live_quizzes = quizzes.active_quizzes(course_ids)
+    passed, used_up = quizzes.standing(user, course_ids, live_quizzes)
+    return _Outline(modules, lessons, live_quizzes, assignment_service.active_assignments(course_ids),
+                    _done_lessons(user, course_ids), passed, used_up,
                     assignment_service.approved_assignment_ids(user, course_ids))
 
 

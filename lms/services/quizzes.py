@@ -8,6 +8,7 @@ source of "now", so tests can move time.
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,7 +18,7 @@ from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Course, Question, Quiz, QuizAttempt, QuizChoicePick, QuizResponse, QuizResult, User, utcnow
+from ..models import Course, Enrolment, Question, Quiz, QuizAttempt, QuizChoicePick, QuizResponse, QuizResult, User, utcnow
 from ..rules import grading
 
 clock = utcnow
@@ -58,11 +59,29 @@ def active_quizzes(course_ids: list[int]) -> dict[int, Quiz]:
         select(Quiz).where(Quiz.course_id.in_(course_ids), Quiz.archived_at.is_(None)))}
 
 
-def passed_quiz_ids(user: User, course_ids: list[int]) -> set[int]:
+def standing(user: User, course_ids: list[int], quizzes: dict[int, Quiz]) -> tuple[set[int], set[int]]:
+    """Quiz ids the user passed, and those they can no longer pass (every attempt used): one query."""
     if not user.is_authenticated or not course_ids:
-        return set()
-    return set(db.session.scalars(select(QuizResult.quiz_id).where(
-        QuizResult.user_id == user.id, QuizResult.course_id.in_(course_ids), QuizResult.passed.is_(True))))
+        return set(), set()
+    limits = {quiz.id: quiz.max_attempts for quiz in quizzes.values()}
+    passed, used_up = set(), set()
+    for quiz_id, is_passed, attempts in db.session.execute(
+        select(QuizResult.quiz_id, QuizResult.passed, QuizResult.attempts)
+        .where(QuizResult.user_id == user.id, QuizResult.course_id.in_(course_ids))
+    ):
+        if is_passed:
+            passed.add(quiz_id)
+        elif limits.get(quiz_id) and attempts >= limits[quiz_id]:
+            used_up.add(quiz_id)
+    return passed, used_up
+
+
+def may_take(user: User, quiz: Quiz) -> bool:
+    """A live quiz of a live module, in a course the user is enrolled in."""
+    if quiz.archived_at is not None or quiz.module.archived_at is not None:
+        return False
+    return db.session.scalar(select(Enrolment.id).where(Enrolment.user_id == user.id,
+                                                        Enrolment.course_id == quiz.course_id)) is not None
 
 
 def question_count(quiz: Quiz) -> int:
@@ -181,53 +200,75 @@ def draw_layout(quiz: Quiz, questions: list[Question], rng: random.Random) -> di
 # --- saving answers
 
 
-def parse_form(form, attempt: QuizAttempt, questions: dict[int, Question]) -> dict[int, object]:
+_ID = re.compile(r"^[0-9]{1,9}$")  # ASCII digits only ("²".isdigit() is true), and a size int() and SQL take
+
+
+@dataclass
+class ParsedForm:
+    answers: dict[int, object]
+    moved: int | None = None  # the ordering question whose Up/Down button was pressed
+    dropped: int = 0  # picks of choices removed from the course since the page was loaded
+
+
+def parse_form(form, attempt: QuizAttempt, questions: dict[int, Question]) -> ParsedForm:
     """Turn the attempt form into answers per question id; refuse anything not in this attempt.
 
     Each question on the page posts ``shown=<id>``, so an unticked set of checkboxes is saved as
     "no answer" rather than ignored. A ``move=<id>:<item>:up|down`` button reorders an ordering answer.
+    Choices are checked against the attempt's fixed layout and the current content together, so a
+    page opened before the course files changed still saves (a pick of a removed choice is dropped).
     """
+    refused = BadAnswer(_l("The form contains a question that is not part of this attempt."))
     in_attempt = set(attempt.layout["questions"])
     shown = []
     for raw in form.getlist("shown"):
-        if not raw.isdigit() or int(raw) not in in_attempt:
-            raise BadAnswer(_l("The form contains a question that is not part of this attempt."))
+        if not _ID.match(raw) or int(raw) not in in_attempt or int(raw) not in questions:
+            raise refused
         shown.append(int(raw))
     for name in form:
-        if name.startswith("q") and name[1:].isdigit() and int(name[1:]) not in shown:
-            raise BadAnswer(_l("The form contains a question that is not part of this attempt."))
-    answers: dict[int, object] = {}
+        if name.startswith("q") and (not _ID.match(name[1:]) or int(name[1:]) not in shown):
+            raise refused
+    parsed = ParsedForm({})
     for qid in shown:
-        question = questions[qid]
-        values = [v for v in form.getlist(f"q{qid}")]
-        answers[qid] = _parse_answer(question, values)
+        parsed.answers[qid] = _parse_answer(questions[qid], form.getlist(f"q{qid}"), attempt, parsed)
     move = form.get("move")
-    if move:
-        qid, item, direction = _parse_move(move, answers, questions)
-        order = answers[qid]
+    if move is not None:
+        qid, item, direction = _parse_move(move, parsed.answers, questions)
+        order = parsed.answers[qid]
         index = order.index(item)
         other = index - 1 if direction == "up" else index + 1
         if 0 <= other < len(order):
             order[index], order[other] = order[other], order[index]
-    return answers
+        parsed.moved = qid
+    return parsed
 
 
-def _parse_answer(question: Question, values: list[str]):
+def _known_ids(question: Question, attempt: QuizAttempt, key: str) -> tuple[set[str], list[str]]:
+    """Ids the page may post (the attempt's layout and today's content) and today's ids in order."""
+    current = [option["id"] for option in question.data[key]]
+    laid_out = attempt.layout["choices" if key == "choices" else "items"].get(str(question.id), [])
+    return set(current) | set(laid_out), current
+
+
+def _parse_answer(question: Question, values: list[str], attempt: QuizAttempt, parsed: ParsedForm):
     qtype = question.type
     if qtype in ("single", "multiple"):
-        valid = {c["id"] for c in question.data["choices"]}
-        if any(v not in valid for v in values) or (qtype == "single" and len(values) > 1):
+        known, current = _known_ids(question, attempt, "choices")
+        if any(v not in known for v in values) or (qtype == "single" and len(values) > 1):
             raise BadAnswer(_l("The form contains a choice that does not belong to its question."))
-        return (values[0] if values else None) if qtype == "single" else list(dict.fromkeys(values))
+        kept = [v for v in dict.fromkeys(values) if v in current]
+        parsed.dropped += len(set(values)) - len(kept)
+        return (kept[0] if kept else None) if qtype == "single" else kept
     if qtype == "true_false":
         if len(values) > 1 or any(v not in ("true", "false") for v in values):
             raise BadAnswer(_l("The form contains a choice that does not belong to its question."))
         return (values[0] == "true") if values else None
     if qtype == "ordering":
-        expected = sorted(item["id"] for item in question.data["items"])
-        if sorted(values) != expected:
+        known, current = _known_ids(question, attempt, "items")
+        if len(set(values)) != len(values) or any(v not in known for v in values):
             raise BadAnswer(_l("The order posted does not match the items of its question."))
-        return values
+        order = [v for v in values if v in current]
+        return order + [v for v in current if v not in order]  # items added since the page loaded go last
     if len(values) > 1 or any(len(v) > MAX_TEXT_ANSWER for v in values):
         raise BadAnswer(_l("An answer is longer than %(n)d characters.", n=MAX_TEXT_ANSWER))
     text = values[0].strip() if values else ""
@@ -236,7 +277,7 @@ def _parse_answer(question: Question, values: list[str]):
 
 def _parse_move(move: str, answers: dict, questions: dict[int, Question]):
     parts = move.split(":")
-    if len(parts) == 3 and parts[0].isdigit() and parts[2] in ("up", "down"):
+    if len(parts) == 3 and _ID.match(parts[0]) and parts[2] in ("up", "down"):
         qid = int(parts[0])
         if qid in answers and questions[qid].type == "ordering" and parts[1] in answers[qid]:
             return qid, parts[1], parts[2]
@@ -371,6 +412,17 @@ def _grade(attempt_ids: list[int], now: datetime) -> None:
     _update_results({(a.user_id, a.quiz_id) for a in attempts}, quizzes, now)
 
 
+def regrade_standing(quiz: Quiz) -> None:
+    """After the pass mark or grading policy changed: recompute every attempt's pass and every standing
+    result of this quiz, in the caller's transaction (the importer's)."""
+    db.session.execute(update(QuizAttempt).where(QuizAttempt.quiz_id == quiz.id, QuizAttempt.state == "graded")
+                       .values(passed=QuizAttempt.percent >= quiz.pass_mark)
+                       .execution_options(synchronize_session=False))
+    users = set(db.session.scalars(select(QuizResult.user_id).where(QuizResult.quiz_id == quiz.id)))
+    if users:
+        _update_results({(user_id, quiz.id) for user_id in users}, {quiz.id: quiz}, clock())
+
+
 def _update_results(pairs: set[tuple[int, int]], quizzes: dict[int, Quiz], now: datetime) -> None:
     """Recompute the grade that stands for each (trainee, quiz) from all their graded attempts."""
     users = {u for u, _ in pairs}
@@ -480,12 +532,13 @@ class QuizStats:
     attempts: int
     trainees: int
     mean_percent: float | None
-    pass_rate: float | None
+    pass_rate: float | None  # share of graded attempts that passed
+    trainees_passed: int  # trainees whose standing grade passes (by the grading policy)
     questions: list[QuestionStats]
 
 
 def item_analysis(quiz: Quiz) -> QuizStats:
-    """Per quiz and per question figures over graded attempts, in five queries however many there are."""
+    """Per quiz and per question figures over graded attempts, in six queries however many there are."""
     close_overdue(quiz_id=quiz.id)
     graded = and_(QuizAttempt.quiz_id == quiz.id, QuizAttempt.state == "graded")
     attempts, trainees, mean, passes = db.session.execute(
@@ -520,6 +573,9 @@ def item_analysis(quiz: Quiz) -> QuizStats:
                                    facility=(full or 0) / count if count else None,
                                    mean_mark=float(mean_fraction) if mean_fraction is not None else None,
                                    picks=picks[question.id]))
+    trainees_passed = db.session.scalar(select(func.count(QuizResult.id)).where(
+        QuizResult.quiz_id == quiz.id, QuizResult.passed.is_(True)))
     return QuizStats(attempts=attempts, trainees=trainees,
                      mean_percent=float(mean) if mean is not None else None,
-                     pass_rate=(passes or 0) / attempts if attempts else None, questions=stats)
+                     pass_rate=(passes or 0) / attempts if attempts else None,
+                     trainees_passed=trainees_passed, questions=stats)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from werkzeug.routing import IntegerConverter
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,7 +16,15 @@ from ..sanitize import safe_html
 from ..services import notifications as notification_service
 
 
+class IdConverter(IntegerConverter):
+    """A row id in a URL: 1 to 2**31-1, so a huge number is a 404, not a database error."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2_147_483_647)
+
+
 def init_app(app) -> None:
+    app.url_map.converters["id"] = IdConverter
     from . import account, admin, assignments, auth, catalog, learn, main, notifications, quiz
 
     for module in (main, auth, account, catalog, learn, quiz, assignments, notifications, admin):
@@ -49,7 +58,7 @@ def init_app(app) -> None:
         ActionForm=ActionForm,
     )
     app.jinja_env.filters.update(when=i18n.format_when, day=i18n.format_day, safe_html=safe_html,
-                                 filesize=i18n.format_size)
+                                 filesize=i18n.format_size, score=i18n.format_score)
 
     @app.context_processor
     def language_switch():

@@ -66,7 +66,7 @@ def _enrol_form(user, formdata=None):
     return form
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 def user(user_id):
     user = _user_or_404(user_id)
     form = EditUserForm(obj=user, trainee=user.is_trainee, mentor=user.is_mentor, admin=user.is_admin)
@@ -91,7 +91,7 @@ def _allocate_form(user, formdata=None):
     return form
 
 
-@bp.post("/users/<int:user_id>/mentors")
+@bp.post("/users/<id:user_id>/mentors")
 def allocate_mentor(user_id):
     user = _user_or_404(user_id)
     form = _allocate_form(user, request.form)
@@ -107,7 +107,7 @@ def allocate_mentor(user_id):
     return redirect(url_for("admin.user", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/mentors/<int:allocation_id>/remove")
+@bp.post("/users/<id:user_id>/mentors/<id:allocation_id>/remove")
 def deallocate_mentor(user_id, allocation_id):
     user = _user_or_404(user_id)
     if not ActionForm().validate_on_submit():
@@ -142,14 +142,14 @@ def _cohort_or_404(cohort_id):
     return cohort
 
 
-@bp.get("/cohorts/<int:cohort_id>")
+@bp.get("/cohorts/<id:cohort_id>")
 def cohort(cohort_id):
     cohort = _cohort_or_404(cohort_id)
     return render_template("admin/cohort.html", cohort=cohort, members=cohorts.members(cohort),
                            member_form=CohortMemberForm(), courses=learning.visible_courses())
 
 
-@bp.post("/cohorts/<int:cohort_id>/members")
+@bp.post("/cohorts/<id:cohort_id>/members")
 def add_cohort_member(cohort_id):
     cohort = _cohort_or_404(cohort_id)
     form = CohortMemberForm()
@@ -165,7 +165,7 @@ def add_cohort_member(cohort_id):
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))
 
 
-@bp.post("/cohorts/<int:cohort_id>/members/<int:member_id>/remove")
+@bp.post("/cohorts/<id:cohort_id>/members/<id:member_id>/remove")
 def remove_cohort_member(cohort_id, member_id):
     cohort = _cohort_or_404(cohort_id)
     if not ActionForm().validate_on_submit():
@@ -175,7 +175,7 @@ def remove_cohort_member(cohort_id, member_id):
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))
 
 
-@bp.post("/cohorts/<int:cohort_id>/courses")
+@bp.post("/cohorts/<id:cohort_id>/courses")
 def set_cohort_courses(cohort_id):
     cohort = _cohort_or_404(cohort_id)
     if not ActionForm().validate_on_submit():
@@ -185,7 +185,7 @@ def set_cohort_courses(cohort_id):
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))
 
 
-@bp.post("/users/<int:user_id>/invitation")
+@bp.post("/users/<id:user_id>/invitation")
 def resend_invitation(user_id):
     user = _user_or_404(user_id)
     if not ActionForm().validate_on_submit():
@@ -199,7 +199,7 @@ def resend_invitation(user_id):
     return redirect(url_for("admin.user", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/enrol")
+@bp.post("/users/<id:user_id>/enrol")
 def enrol_user(user_id):
     user = _user_or_404(user_id)
     form = _enrol_form(user, request.form)

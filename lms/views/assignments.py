@@ -103,7 +103,7 @@ def save(slug, assignment_slug):
     return redirect(url_for("assignments.assignment_page", slug=slug, assignment_slug=assignment_slug))
 
 
-@bp.post("/attachments/<int:attachment_id>/remove")
+@bp.post("/attachments/<id:attachment_id>/remove")
 @login_required
 def remove_attachment(attachment_id):
     _csrf_or_400()
@@ -119,7 +119,7 @@ def remove_attachment(attachment_id):
     return redirect(url_for("assignments.assignment_page", slug=assignment.course.slug, assignment_slug=assignment.slug))
 
 
-@bp.get("/attachments/<int:attachment_id>")
+@bp.get("/attachments/<id:attachment_id>")
 @login_required
 def download(attachment_id):
     found = assignments.attachment_for(current_user, attachment_id)
@@ -163,7 +163,7 @@ def _render_review(submission, typed=None, status=200):
                            due=assignments.due_for(submission.user_id, submission.assignment)), status
 
 
-@bp.get("/submissions/<int:submission_id>")
+@bp.get("/submissions/<id:submission_id>")
 @login_required
 def review_page(submission_id):
     submission = assignments.get_submission(submission_id)
@@ -174,7 +174,7 @@ def review_page(submission_id):
     return _render_review(_reviewable(submission_id))
 
 
-@bp.post("/submissions/<int:submission_id>/review")
+@bp.post("/submissions/<id:submission_id>/review")
 @login_required
 def save_review(submission_id):
     submission = _reviewable(submission_id)

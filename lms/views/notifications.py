@@ -17,7 +17,7 @@ def index():
                            text=notifications.text)
 
 
-@bp.get("/<int:notification_id>")
+@bp.get("/<id:notification_id>")
 @login_required
 def open_one(notification_id):
     """Mark it read and go where it points (another person's notification is a 404)."""

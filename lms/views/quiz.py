@@ -21,11 +21,17 @@ def _course_and_quiz(slug, quiz_slug):
     return course, quiz
 
 
-def _own_attempt(attempt_id):
-    """The current user's attempt; another person's answers 404, exactly as a missing one."""
+def _own_attempt(attempt_id, *, taking=False):
+    """The current user's attempt; another person's answers 404, exactly as a missing one.
+
+    ``taking``: the attempt is being worked on, which needs a live quiz and a current enrolment
+    (its review stays readable either way).
+    """
     attempt = quizzes.get_attempt(attempt_id, current_user)
     if attempt is None:
         abort(404)
+    if taking and not quizzes.may_take(current_user, attempt.quiz):
+        abort(403)
     return attempt
 
 
@@ -69,25 +75,26 @@ def _closed_redirect(attempt):
     return redirect(url_for("quiz.review", attempt_id=attempt.id))
 
 
-@bp.get("/quiz-attempts/<int:attempt_id>")
+@bp.get("/quiz-attempts/<id:attempt_id>")
 @login_required
 def attempt(attempt_id):
-    attempt = _own_attempt(attempt_id)
+    attempt = _own_attempt(attempt_id, taking=True)
     if attempt.state != "in_progress" or quizzes.is_overdue(attempt):
         return _closed_redirect(attempt)
     return render_template("quiz/attempt.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.module.course,
                            questions=quizzes.shown_questions(attempt), minutes_left=quizzes.minutes_left(attempt))
 
 
-@bp.post("/quiz-attempts/<int:attempt_id>")
+@bp.post("/quiz-attempts/<id:attempt_id>")
 @login_required
 def save(attempt_id):
-    attempt = _own_attempt(attempt_id)
+    attempt = _own_attempt(attempt_id, taking=True)
     if not ActionForm().validate_on_submit():
         abort(400)
     questions = quizzes.questions_for(attempt)
     try:
-        answers = quizzes.parse_form(request.form, attempt, questions)
+        parsed = quizzes.parse_form(request.form, attempt, questions)
+        answers = parsed.answers
         quizzes.save_answers(attempt, answers)
     except quizzes.AttemptClosed as error:
         if quizzes.is_overdue(attempt):
@@ -97,34 +104,37 @@ def save(attempt_id):
         return _refused(error.message, attempt)
     except quizzes.BadAnswer as error:
         return _refused(error.message, attempt)
-    for qid, answer in answers.items():
-        if questions[qid].type == "numeric" and answer is not None and grading.parse_number(answer) is None:
-            number = attempt.layout["questions"].index(qid) + 1
-            flash(_("Question %(n)d: “%(value)s” is not a number. It was saved as you typed it; "
-                    "correct it before you submit.", n=number, value=answer), "error")
-    if "move" in request.form:
-        qid = int(request.form["move"].split(":")[0])
-        return redirect(url_for("quiz.attempt", attempt_id=attempt.id, _anchor=f"q{qid}"))
+    not_numbers = [attempt.layout["questions"].index(qid) + 1 for qid, answer in answers.items()
+                   if questions[qid].type == "numeric" and answer is not None
+                   and grading.parse_number(answer) is None]
+    if not_numbers:  # one short message: the session cookie carries flashes
+        flash(_("Not a number in question %(numbers)s. It was saved as you typed it; correct it before you submit.",
+                numbers=", ".join(map(str, not_numbers))), "error")
+    if parsed.dropped:
+        flash(_("The course team changed a question while you were answering; a choice that no longer "
+                "exists was left out. Check your answers."), "info")
+    if parsed.moved is not None:
+        return redirect(url_for("quiz.attempt", attempt_id=attempt.id, _anchor=f"q{parsed.moved}"))
     if request.form.get("action") == "finish":
         return redirect(url_for("quiz.finish", attempt_id=attempt.id))
     flash(_("Your answers are saved."), "success")
     return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
 
 
-@bp.get("/quiz-attempts/<int:attempt_id>/finish")
+@bp.get("/quiz-attempts/<id:attempt_id>/finish")
 @login_required
 def finish(attempt_id):
-    attempt = _own_attempt(attempt_id)
+    attempt = _own_attempt(attempt_id, taking=True)
     if attempt.state != "in_progress" or quizzes.is_overdue(attempt):
         return _closed_redirect(attempt)
     return render_template("quiz/finish.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.module.course,
                            questions=quizzes.shown_questions(attempt), minutes_left=quizzes.minutes_left(attempt))
 
 
-@bp.post("/quiz-attempts/<int:attempt_id>/submit")
+@bp.post("/quiz-attempts/<id:attempt_id>/submit")
 @login_required
 def submit(attempt_id):
-    attempt = _own_attempt(attempt_id)
+    attempt = _own_attempt(attempt_id, taking=True)
     if not ActionForm().validate_on_submit():
         abort(400)
     # A second submit (double click, replay, another tab) grades nothing and shows the same result.
@@ -132,7 +142,7 @@ def submit(attempt_id):
     return redirect(url_for("quiz.review", attempt_id=attempt.id))
 
 
-@bp.get("/quiz-attempts/<int:attempt_id>/review")
+@bp.get("/quiz-attempts/<id:attempt_id>/review")
 @login_required
 def review(attempt_id):
     attempt = _own_attempt(attempt_id)

@@ -79,7 +79,8 @@ def test_numeric_exact_and_representation_errors():
 
 
 @pytest.mark.parametrize(("raw", "value"), [
-    ("1,000", 1000.0), ("１，０００", 1000.0), ("−5", -5.0), ("-5", -5.0), ("３．５", 3.5),
+    ("1,000", 1000.0), ("１，０００", 1000.0), ("12,345.5", 12345.5), ("−5", -5.0), ("-5", -5.0), ("３．５", 3.5),
+    ("1,5", None), ("1,00", None), (",100", None),
     ("", None), ("abc", None), ("inf", None), ("1.2.3", None), (None, None),
 ])
 def test_parse_number(raw, value):
@@ -121,11 +122,29 @@ def test_picks_and_correct_answers_for_item_analysis():
     assert grading.correct_answer("ordering", ORDER) == ["one", "two", "three", "four"]
 
 
+@pytest.mark.parametrize(("qtype", "answer"), [
+    ("single", ["a", "b"]), ("single", True), ("multiple", "a"), ("multiple", [1, 2]), ("ordering", "one"),
+    ("true_false", "true"), ("numeric", 42), ("text", ["GCTP"]),
+])
+def test_an_answer_of_another_shape_is_no_answer(qtype, answer):
+    """A question's type may change in the files after answers were saved: grade it as unanswered."""
+    data = {"single": SINGLE, "multiple": MULTI, "ordering": ORDER, "true_false": {"answer": True},
+            "numeric": {"answer": 42, "tolerance": 0, "relative": False}, "text": {"answers": ["GCTP"]}}[qtype]
+    assert not grading.is_answered(qtype, answer)
+    assert score(qtype, data, answer) == 0
+    assert grading.picks(qtype, answer) == []
+
+
 def test_attempt_percent_weights_points():
     assert grading.attempt_percent([(1, 1), (0, 1), (0.5, 2)]) == 50.0
     assert grading.attempt_percent([(1, 3), (0, 1)]) == 75.0
-    assert grading.attempt_percent([(1 / 3, 1)]) == 33.33
+    assert grading.attempt_percent([(1 / 3, 1)]) == pytest.approx(100 / 3)  # unrounded: pages round
     assert grading.attempt_percent([]) == 0.0
+
+
+def test_a_score_just_under_the_pass_mark_does_not_pass():
+    percent = grading.attempt_percent([(1, 13999), (0, 6001)])  # 69.995%
+    assert not grading.has_passed(percent, 70)
 
 
 def test_pass_mark_is_inclusive():
