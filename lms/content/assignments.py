@@ -11,7 +11,6 @@ from pathlib import Path
 
 from ..rules.uploads import FILE_TYPES
 from .base import MAX_TITLE, SLUG, Problem, TomlReader
-from .tomlsource import Located, TomlSyntaxError
 
 ASSIGNMENT_FILE = re.compile(r"^assignment-(?P<slug>(?=[a-z0-9-]{1,80}\.)[a-z0-9]+(?:-[a-z0-9]+)*)\.toml$")
 ASSIGNMENT_KEYS = {"title", "prompt", "due_days", "attachments", "sections", "rubric"}
@@ -55,22 +54,10 @@ def read_assignment(path: Path, slug: str, problems: list[Problem]) -> Assignmen
 
 
 class _AssignmentReader(TomlReader):
-    def __init__(self, path: Path, problems: list[Problem]):
-        self.toml_path = path
-        self.problems = problems
-        self.doc = None
-        self.count_before = len(problems)
-
     def read(self, slug: str) -> AssignmentSpec | None:
-        try:
-            self.doc = Located(self.toml_path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            self.problem(self.toml_path, 1, "not UTF-8 text")
+        data = self.load()
+        if data is None:
             return None
-        except TomlSyntaxError as error:
-            self.problem(self.toml_path, error.line, error.message)
-            return None
-        data = self.doc.data
         self.unknown_keys(data, ASSIGNMENT_KEYS)
         spec = AssignmentSpec(
             slug=slug,

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .tomlsource import Located
+from .tomlsource import Located, TomlSyntaxError
 
 LANGUAGES = ("ja", "en")
 LANGUAGE_NAMES = {"ja": "Japanese", "en": "English"}
@@ -40,6 +40,24 @@ class TomlReader:
     toml_path: Path
     doc: Located | None
     problems: list[Problem]
+
+    def __init__(self, path: Path, problems: list[Problem]):
+        self.toml_path = path
+        self.problems = problems
+        self.doc = None
+        self.count_before = len(problems)  # read() succeeded when no problem was added
+
+    def load(self) -> dict | None:
+        """Parse ``toml_path`` into ``self.doc``; on a problem, record it and return None."""
+        try:
+            self.doc = Located(self.toml_path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            self.problem(self.toml_path, 1, "not UTF-8 text")
+            return None
+        except TomlSyntaxError as error:
+            self.problem(self.toml_path, error.line, error.message)
+            return None
+        return self.doc.data
 
     def problem(self, path: Path, line: int, message: str) -> None:
         self.problems.append(Problem(path, line, message))

@@ -98,15 +98,9 @@ class _CourseReader(TomlReader):
         if not SLUG.match(self.folder.name):
             self.problem(self.toml_path, 1, f"course folder name '{self.folder.name}' is not a slug "
                                             "(at most 80 lower-case letters, digits and single hyphens)")
-        try:
-            self.doc = Located(self.toml_path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            self.problem(self.toml_path, 1, "not UTF-8 text")
+        data = self.load()
+        if data is None:
             return None
-        except TomlSyntaxError as error:
-            self.problem(self.toml_path, error.line, error.message)
-            return None
-        data = self.doc.data
         for key in sorted(set(data) - COURSE_KEYS):
             self.at(key, f"unknown key '{key}' (allowed: {', '.join(sorted(COURSE_KEYS))})")
         program = data.get("program")

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from ..rules.grading import GRADING_POLICIES, QUESTION_TYPES, REVEAL_POLICIES, SCORING_RULES
 from .base import MAX_TITLE, SLUG, Problem, TomlReader
-from .tomlsource import Located, TomlSyntaxError
 
 QUIZ_KEYS = {"title", "intro", "pass_mark", "max_attempts", "time_limit", "shuffle_questions", "shuffle_choices",
              "draw", "grading", "reveal", "questions"}
@@ -72,22 +71,10 @@ def read_quiz(path: Path, problems: list[Problem]) -> QuizSpec | None:
 
 
 class _QuizReader(TomlReader):
-    def __init__(self, path: Path, problems: list[Problem]):
-        self.toml_path = path
-        self.problems = problems
-        self.doc = None
-        self.count_before = len(problems)
-
     def read(self) -> QuizSpec | None:
-        try:
-            self.doc = Located(self.toml_path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            self.problem(self.toml_path, 1, "not UTF-8 text")
+        data = self.load()
+        if data is None:
             return None
-        except TomlSyntaxError as error:
-            self.problem(self.toml_path, error.line, error.message)
-            return None
-        data = self.doc.data
         self.unknown_keys(data, QUIZ_KEYS)
         pass_mark = data.get("pass_mark")
         if not isinstance(pass_mark, int) or isinstance(pass_mark, bool) or not 0 <= pass_mark <= 100:

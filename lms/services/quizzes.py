@@ -18,7 +18,8 @@ from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Course, Enrolment, Question, Quiz, QuizAttempt, QuizChoicePick, QuizResponse, QuizResult, User, utcnow
+from ..models import (Course, Enrolment, Question, Quiz, QuizAttempt, QuizChoicePick, QuizResponse, QuizResult, User,
+                      utcnow)
 from ..rules import grading
 
 clock = utcnow
