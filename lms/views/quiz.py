@@ -75,14 +75,19 @@ def _closed_redirect(attempt):
     return redirect(url_for("quiz.review", attempt_id=attempt.id))
 
 
-@bp.get("/quiz-attempts/<id:attempt_id>")
-@login_required
-def attempt(attempt_id):
+def _open_attempt_page(attempt_id, template):
+    """The questions of an attempt still open (the form, or the summary before submitting)."""
     attempt = _own_attempt(attempt_id, taking=True)
     if attempt.state != "in_progress" or quizzes.is_overdue(attempt):
         return _closed_redirect(attempt)
-    return render_template("quiz/attempt.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.module.course,
+    return render_template(template, attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.module.course,
                            questions=quizzes.shown_questions(attempt), minutes_left=quizzes.minutes_left(attempt))
+
+
+@bp.get("/quiz-attempts/<id:attempt_id>")
+@login_required
+def attempt(attempt_id):
+    return _open_attempt_page(attempt_id, "quiz/attempt.html")
 
 
 @bp.post("/quiz-attempts/<id:attempt_id>")
@@ -124,11 +129,7 @@ def save(attempt_id):
 @bp.get("/quiz-attempts/<id:attempt_id>/finish")
 @login_required
 def finish(attempt_id):
-    attempt = _own_attempt(attempt_id, taking=True)
-    if attempt.state != "in_progress" or quizzes.is_overdue(attempt):
-        return _closed_redirect(attempt)
-    return render_template("quiz/finish.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.module.course,
-                           questions=quizzes.shown_questions(attempt), minutes_left=quizzes.minutes_left(attempt))
+    return _open_attempt_page(attempt_id, "quiz/finish.html")
 
 
 @bp.post("/quiz-attempts/<id:attempt_id>/submit")
