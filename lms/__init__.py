@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(PACKAGE_DIR / "migrations"))
     extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
     extensions.babel.init_app(app, locale_selector=i18n.select_locale)
     security.init_app(app)
     views.init_app(app)

@@ -44,6 +44,14 @@ class Defaults:
 
     PAGE_SIZE = 25
 
+    # Rate limits (Flask-Limiter). memory:// counts per process; use redis://… for several processes or hosts.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    # Public certificate verification (HTML and JSON), per client address.
+    VERIFY_RATE_LIMIT = "60 per minute"
+    # The Ed25519 key that signs Open Badges credentials; created in instance/ on first use when unset.
+    SIGNING_KEY_FILE: str | None = None
+
 
 # Keys read from LMS_<KEY> environment variables, with their types.
 _ENV_TYPES = {
@@ -64,6 +72,10 @@ _ENV_TYPES = {
     "HTTPS": bool,
     "PROXIES": int,
     "PAGE_SIZE": int,
+    "RATELIMIT_STORAGE_URI": str,
+    "RATELIMIT_ENABLED": bool,
+    "VERIFY_RATE_LIMIT": str,
+    "SIGNING_KEY_FILE": str,
 }
 
 

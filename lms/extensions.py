@@ -1,6 +1,8 @@
 """Flask extensions, created unbound here and bound in ``create_app``."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,3 +30,6 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
+# Limits are per client address; storage from RATELIMIT_STORAGE_URI ("memory://" on one process,
+# e.g. "redis://host:6379" when several processes or hosts must share the counts).
+limiter = Limiter(key_func=get_remote_address)

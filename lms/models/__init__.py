@@ -3,6 +3,7 @@
 from .assignment import (Assignment, Attachment, MentorAllocation, Notification, Review, Submission,
                          SubmissionEvent, SubmissionVersion)
 from .base import UTCDateTime, utcnow
+from .certificate import AuditEvent, Certificate
 from .course import Course, Lesson, Module
 from .progress import Cohort, CohortCourse, CohortMember, Enrolment, LessonCompletion
 from .quiz import Question, Quiz, QuizAttempt, QuizChoicePick, QuizResponse, QuizResult
@@ -11,7 +12,7 @@ from .user import ROLE_LABELS, Role, Token, TokenPurpose, User
 __all__ = [
     "Assignment", "Attachment", "MentorAllocation", "Notification", "Review", "Submission", "SubmissionEvent",
     "SubmissionVersion",
-    "Cohort", "CohortCourse", "CohortMember", "Course", "Enrolment", "Lesson", "LessonCompletion",
+    "AuditEvent", "Certificate", "Cohort", "CohortCourse", "CohortMember", "Course", "Enrolment", "Lesson", "LessonCompletion",
     "Module", "Question", "Quiz", "QuizAttempt", "QuizChoicePick", "QuizResponse", "QuizResult",
     "ROLE_LABELS", "Role", "Token", "TokenPurpose", "User", "UTCDateTime", "utcnow",
 ]

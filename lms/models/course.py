@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -23,6 +23,11 @@ class Course(db.Model):
     description_html_ja: Mapped[str] = mapped_column(Text, default="")
     description_html_en: Mapped[str] = mapped_column(Text, default="")
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # From course.toml [completion]: {"lessons"/"quizzes"/"assignments": "all" or a list of slugs,
+    # "min_quiz_score": float | None, "issue": "automatic" | "admin", "valid_months": int | None}
+    completion_rules: Mapped[dict] = mapped_column(JSON, default=dict)
+    # From course.toml [certificate]: {"issuer": {ja, en}, "issuer_url", "signer": {ja, en}, "signer_title": {ja, en}}
+    certificate_info: Mapped[dict] = mapped_column(JSON, default=dict)
 
     modules: Mapped[list["Module"]] = relationship(
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan"

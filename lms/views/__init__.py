@@ -25,9 +25,11 @@ class IdConverter(IntegerConverter):
 
 def init_app(app) -> None:
     app.url_map.converters["id"] = IdConverter
-    from . import account, admin, assignments, auth, catalog, learn, main, notifications, quiz
+    from . import (account, admin, assignments, auth, catalog, certificates, credentials, learn, main, notifications,
+                   quiz)
 
-    for module in (main, auth, account, catalog, learn, quiz, assignments, notifications, admin):
+    for module in (main, auth, account, catalog, learn, quiz, assignments, notifications, admin, certificates,
+                   credentials):
         app.register_blueprint(module.bp)
 
     login_manager.init_app(app)
