@@ -81,3 +81,12 @@ def path_of(stored_name: str) -> Path:
 
 def delete(stored_name: str) -> None:
     path_of(stored_name).unlink(missing_ok=True)
+
+
+def save_bytes(data: bytes) -> str:
+    """Store generated content (a rendered PDF) under a new random name; returns the name."""
+    stored_name = secrets.token_hex(16)
+    temp_path = _staging() / f"{stored_name}.part"
+    temp_path.write_bytes(data)
+    keep(Staged(temp_path=temp_path, stored_name=stored_name, size=len(data)))
+    return stored_name

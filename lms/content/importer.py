@@ -76,6 +76,8 @@ def _import_course(spec: CourseSpec, report: ImportReport) -> None:
         title_en=spec.title["en"],
         description_html_ja=render_markdown(spec.description["ja"]),
         description_html_en=render_markdown(spec.description["en"]),
+        completion_rules=spec.completion,
+        certificate_info=spec.certificate,
     )
     db.session.flush()
 

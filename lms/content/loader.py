@@ -25,7 +25,12 @@ QUIZ_FILE = "quiz.toml"
 MAX_MINUTES = 600
 MAX_POSITION = 100_000
 
-COURSE_KEYS = {"program", "enrolment", "position", "title", "description", "modules"}
+COURSE_KEYS = {"program", "enrolment", "position", "title", "description", "modules", "completion", "certificate"}
+COMPLETION_KEYS = {"lessons", "quizzes", "assignments", "min_quiz_score", "issue", "valid_months"}
+CERTIFICATE_KEYS = {"issuer", "issuer_url", "signer", "signer_title", "description"}
+ISSUE_MODES = ("automatic", "admin")
+MAX_VALID_MONTHS = 600
+HTTP_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 MODULE_KEYS = {"slug", "title", "summary", "lessons"}
 LESSON_KEYS = {"title", "minutes"}
 
@@ -59,6 +64,9 @@ class CourseSpec:
     title: dict[str, str]
     description: dict[str, str]  # Markdown source per language
     modules: list[ModuleSpec] = field(default_factory=list)
+    # [completion], resolved: "all" replaced by the slugs (see Course.completion_rules)
+    completion: dict = field(default_factory=dict)
+    certificate: dict = field(default_factory=dict)  # [certificate]; empty: the course issues none
 
 
 def load_courses(path: Path | str) -> list[CourseSpec]:
@@ -123,7 +131,70 @@ class _CourseReader(TomlReader):
             description=self.bilingual(data, "description", required=True),
         )
         course.modules = self.read_modules(data.get("modules"))
+        course.certificate = self.read_certificate(data.get("certificate"))
+        course.completion = self.read_completion(data.get("completion"), course)
         return course
+
+    def read_certificate(self, table) -> dict:
+        """Who issues and signs the certificate; without this table the course issues none."""
+        if table is None:
+            return {}
+        if not isinstance(table, dict):
+            self.at("certificate", "'certificate' must be a table")
+            return {}
+        self.unknown_keys(table, CERTIFICATE_KEYS, prefix="certificate.", what="[certificate]")
+        info = {key: self.bilingual(table, key, prefix="certificate.", required=key != "signer_title",
+                                    max_length=MAX_TITLE)
+                for key in ("issuer", "signer", "signer_title")}
+        info["description"] = self.bilingual(table, "description", prefix="certificate.", required=True,
+                                             max_length=2000)
+        url = table.get("issuer_url", "")
+        if not isinstance(url, str) or (url and not HTTP_URL.match(url)) or len(url) > 300:
+            self.at("certificate.issuer_url", "'certificate.issuer_url' must be an http(s) URL of at most 300 characters")
+            url = ""
+        info["issuer_url"] = url
+        return info
+
+    def read_completion(self, table, course: CourseSpec) -> dict:
+        """What a trainee must do to complete the course: by default every lesson, quiz and assignment."""
+        table = {} if table is None else table
+        if not isinstance(table, dict):
+            self.at("completion", "'completion' must be a table")
+            table = {}
+        self.unknown_keys(table, COMPLETION_KEYS, prefix="completion.", what="[completion]")
+        if table and not course.certificate:
+            self.at("completion", "[completion] needs a [certificate] table (who issues and signs the certificate)")
+        available = {
+            "lessons": [lesson.slug for module in course.modules for lesson in module.lessons],
+            "quizzes": [module.slug for module in course.modules if module.quiz is not None],
+            "assignments": [a.slug for module in course.modules for a in module.assignments],
+        }
+        rules = {}
+        for kind, slugs in available.items():
+            value = table.get(kind, "all")
+            if value == "all":
+                rules[kind] = slugs
+            elif value == "none":
+                rules[kind] = []
+            elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+                for unknown in [v for v in value if v not in slugs]:
+                    noun = "module with a quiz" if kind == "quizzes" else kind[:-1]
+                    self.at(f"completion.{kind}", f"completion.{kind}: no {noun} '{unknown}' in this course")
+                rules[kind] = [v for v in dict.fromkeys(value) if v in slugs]
+            else:
+                self.at(f"completion.{kind}", f"'completion.{kind}' must be \"all\", \"none\" or a list of slugs")
+                rules[kind] = slugs
+        score = table.get("min_quiz_score")
+        if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 100):
+            self.at("completion.min_quiz_score", "'completion.min_quiz_score' must be a number from 0 to 100")
+            score = None
+        if score is not None and not rules["quizzes"]:
+            self.at("completion.min_quiz_score", "'completion.min_quiz_score' needs at least one required quiz")
+        rules["min_quiz_score"] = float(score) if score is not None else None
+        rules["issue"] = self.choice(table, "issue", ISSUE_MODES, "admin", prefix="completion.")
+        rules["valid_months"] = self.whole_number(table, "valid_months", 1, MAX_VALID_MONTHS, None,
+                                                  prefix="completion.")
+        return rules
 
     def read_modules(self, modules) -> list[ModuleSpec]:
         if not isinstance(modules, list) or not modules or not all(isinstance(m, dict) for m in modules):

@@ -26,7 +26,7 @@ from ..models import (Assignment, Attachment, Cohort, CohortCourse, CohortMember
 from ..rules import review as rules
 from ..rules import uploads
 from ..sanitize import render_markdown
-from . import notifications
+from . import audit, certificates, notifications
 from .people import Page
 
 MAX_SECTION_TEXT = 50_000
@@ -539,8 +539,12 @@ def save_review(reviewer: User, submission: Submission, data: ReviewInput, lock:
             [trainee], "review_released",
             _params(submission, assignment, trainee, version.number, decision=data.decision),
             url_for("assignments.assignment_page", slug=assignment.course.slug, assignment_slug=assignment.slug))
+        audit.record(f"review.{data.decision}", "submission", submission.id,
+                     {"version": version.number, "total": review.total, "scores": scores}, actor=reviewer)
     db.session.commit()
     notifications.deliver(outgoing)
+    if target == rules.APPROVED:
+        certificates.issue_if_complete(db.session.get(User, submission.user_id), assignment.course)
     return review
 
 

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import Assignment, Course, Enrolment, Lesson, LessonCompletion, Module, Quiz, User
 from ..rules.progress import Progress, measure, next_item
 from . import assignments as assignment_service
+from . import certificates
 from . import quizzes
 
 
@@ -131,6 +132,8 @@ def set_lesson_done(user: User, lesson: Lesson, done: bool) -> None:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # already marked by a concurrent request
+    if done:
+        certificates.issue_if_complete(user, lesson.module.course)
 
 
 def _outlines(course_ids: list[int]) -> tuple[dict[int, list[Module]], dict[int, list[Lesson]]]:

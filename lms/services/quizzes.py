@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import (Course, Enrolment, Question, Quiz, QuizAttempt, QuizChoicePick, QuizResponse, QuizResult, User,
                       utcnow)
 from ..rules import grading
+from . import certificates
 
 clock = utcnow
 # Answers that left the browser just before the deadline still count (network latency).
@@ -348,6 +349,7 @@ def submit(attempt: QuizAttempt) -> bool:
         return False
     _grade(claimed, now)
     db.session.commit()
+    certificates.issue_if_complete(db.session.get(User, attempt.user_id), db.session.get(Course, attempt.quiz.course_id))
     return True
 
 

@@ -55,7 +55,7 @@ def test_values_longer_than_the_database_allows(tmp_path):
 def test_unknown_key_reports_its_line(tmp_path):
     write_course(tmp_path, toml=COURSE_TOML.replace('enrolment = "open"\n', 'enrolment = "open"\nauthor = "x"\n'))
     assert problems_of(tmp_path) == [
-        "test-course/course.toml:3: unknown key 'author' (allowed: description, enrolment, modules, position, program, title)"
+        "test-course/course.toml:3: unknown key 'author' (allowed: certificate, completion, description, enrolment, modules, position, program, title)"
     ]
 
 

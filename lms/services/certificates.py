@@ -1,0 +1,383 @@
+"""Completion certificates: who is eligible, issuing exactly once, revocation, the cached PDF.
+
+Eligibility is ``rules.completion.missing`` applied to facts loaded here in a fixed number of queries,
+for one trainee (the course page) or a page of trainees (the admin list). A certificate is a snapshot:
+issuing copies names, titles, issuer and the completion record into the row, and nothing later
+changes it. "At most one certificate in force per trainee and course" is a unique index, so a
+certificate is issued once even when two requests complete the course at the same moment.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from flask import url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
+
+from .. import storage
+from ..extensions import db
+from ..i18n import LANGUAGES, format_score
+from ..models import (Assignment, Certificate, Course, Enrolment, Lesson, LessonCompletion, Module, Quiz, QuizResult,
+                      Submission, User, utcnow)
+from ..rules import review
+from ..rules.completion import ASSIGNMENT, LESSON, QUIZ, QuizStanding, Reason, Record, Requirement, missing
+from . import audit, notifications
+
+log = logging.getLogger(__name__)
+PUBLIC_ID_BYTES = 18  # 144 random bits, 24 URL-safe characters
+
+
+class CertificateError(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def clock() -> datetime:
+    return utcnow()
+
+
+def offers_certificate(course: Course) -> bool:
+    """A course issues certificates when its course.toml has a [certificate] table."""
+    return bool(course.certificate_info)
+
+
+def issues_automatically(course: Course) -> bool:
+    return offers_certificate(course) and (course.completion_rules or {}).get("issue") == "automatic"
+
+
+# --- what the course requires, and what trainees did
+
+
+@dataclass
+class Requirements:
+    items: list[Requirement]
+    min_quiz_score: float | None
+    attempt_limits: dict[int, int]  # quiz id -> max attempts (0: unlimited)
+
+
+def requirements(course: Course) -> Requirements:
+    """The live steps the course's [completion] rules require, in course order: three queries."""
+    rules = course.completion_rules or {}
+    wanted = {kind: (set(rules[kind]) if rules.get(kind) is not None else None)
+              for kind in ("lessons", "quizzes", "assignments")}
+    found = []  # (module position, kind rank, position, Requirement)
+    live_module = (Module.archived_at.is_(None), Module.course_id == course.id)
+    for lesson, module_position in db.session.execute(
+        select(Lesson, Module.position).join(Module, Lesson.module_id == Module.id)
+        .options(load_only(Lesson.id, Lesson.slug, Lesson.position, Lesson.title_ja, Lesson.title_en))
+        .where(Lesson.archived_at.is_(None), *live_module)
+    ):
+        if wanted["lessons"] is None or lesson.slug in wanted["lessons"]:
+            found.append((module_position, 0, lesson.position, Requirement(LESSON, lesson.id, _titles(lesson))))
+    limits = {}
+    for quiz, module_position in db.session.execute(
+        select(Quiz, Module.position).join(Module, Quiz.module_id == Module.id)
+        .where(Quiz.archived_at.is_(None), *live_module)
+    ):
+        if wanted["quizzes"] is None or quiz.slug in wanted["quizzes"]:
+            found.append((module_position, 1, 0, Requirement(QUIZ, quiz.id, _titles(quiz))))
+            limits[quiz.id] = quiz.max_attempts
+    for assignment, module_position in db.session.execute(
+        select(Assignment, Module.position).join(Module, Assignment.module_id == Module.id)
+        .options(load_only(Assignment.id, Assignment.slug, Assignment.position, Assignment.title_ja,
+                           Assignment.title_en))
+        .where(Assignment.archived_at.is_(None), *live_module)
+    ):
+        if wanted["assignments"] is None or assignment.slug in wanted["assignments"]:
+            found.append((module_position, 2, assignment.position,
+                          Requirement(ASSIGNMENT, assignment.id, _titles(assignment))))
+    found.sort(key=lambda entry: entry[:3])
+    return Requirements([entry[3] for entry in found], rules.get("min_quiz_score"), limits)
+
+
+def _titles(row) -> dict:
+    return {"ja": row.title_ja, "en": row.title_en}
+
+
+@dataclass
+class Standing:
+    """One trainee's position towards a course's certificate."""
+
+    user: User
+    reasons: list[Reason]
+    record: Record
+    certificate: Certificate | None  # the one in force (not revoked), if any
+    approved_at: dict[int, datetime] = field(default_factory=dict)  # assignment id ->
+
+    @property
+    def eligible(self) -> bool:
+        return not self.reasons
+
+
+def standings(course: Course, users: list[User], reqs: Requirements | None = None) -> dict[int, Standing]:
+    """Eligibility and certificates of these trainees in this course: five queries for any number of them."""
+    reqs = reqs or requirements(course)
+    ids = [user.id for user in users]
+    records = {user.id: Record(enrolled=False, named=bool(user.name_latin.strip())) for user in users}
+    approved_at: dict[int, dict[int, datetime]] = defaultdict(dict)
+    if ids:
+        for user_id in db.session.scalars(select(Enrolment.user_id).where(
+                Enrolment.course_id == course.id, Enrolment.user_id.in_(ids))):
+            records[user_id].enrolled = True
+        for user_id, lesson_id in db.session.execute(select(LessonCompletion.user_id, LessonCompletion.lesson_id).where(
+                LessonCompletion.course_id == course.id, LessonCompletion.user_id.in_(ids))):
+            records[user_id].lessons_done.add(lesson_id)
+        for result in db.session.scalars(select(QuizResult).where(
+                QuizResult.course_id == course.id, QuizResult.user_id.in_(ids))):
+            limit = reqs.attempt_limits.get(result.quiz_id, 0)
+            records[result.user_id].quizzes[result.quiz_id] = QuizStanding(
+                result.percent, result.passed, bool(limit) and not result.passed and result.attempts >= limit)
+        for user_id, assignment_id, state, updated_at in db.session.execute(
+                select(Submission.user_id, Submission.assignment_id, Submission.state, Submission.updated_at)
+                .where(Submission.course_id == course.id, Submission.user_id.in_(ids))):
+            records[user_id].submissions[assignment_id] = state
+            if state == review.APPROVED:
+                approved_at[user_id][assignment_id] = updated_at
+    in_force = certificates_in_force(course, ids)
+    result = {}
+    for user in users:
+        record = records[user.id]
+        reasons = missing(reqs.items, reqs.min_quiz_score, record)
+        result[user.id] = Standing(user, reasons, record, in_force.get(user.id), approved_at[user.id])
+    return result
+
+
+def standing(user: User, course: Course) -> Standing:
+    return standings(course, [user])[user.id]
+
+
+def certificates_in_force(course: Course, user_ids: list[int]) -> dict[int, Certificate]:
+    if not user_ids:
+        return {}
+    return {c.user_id: c for c in db.session.scalars(select(Certificate).where(
+        Certificate.course_id == course.id, Certificate.user_id.in_(user_ids), Certificate.revoked_at.is_(None)))}
+
+
+# --- issuing
+
+
+def _new_certificate(course: Course, state: Standing, reqs: Requirements, by: User | None) -> Certificate:
+    """The snapshot: everything the certificate says, copied now."""
+    now = clock()
+    user, record = state.user, state.record
+    quizzes = [item for item in reqs.items if item.kind == QUIZ]
+    completion = {
+        "lessons": sum(1 for item in reqs.items if item.kind == LESSON),
+        "quizzes": [{"title": item.title, "percent": record.quizzes[item.id].percent} for item in quizzes],
+        "quiz_average": (sum(record.quizzes[item.id].percent for item in quizzes) / len(quizzes)) if quizzes else None,
+        "min_quiz_score": reqs.min_quiz_score,
+        "assignments": [{"title": item.title, "approved_at": state.approved_at[item.id].isoformat()}
+                        for item in reqs.items if item.kind == ASSIGNMENT],
+        "completed_at": now.isoformat(),
+    }
+    issuer = dict(course.certificate_info)
+    issuer["criteria"] = criteria_text(completion)
+    months = (course.completion_rules or {}).get("valid_months")
+    return Certificate(
+        public_id=secrets.token_urlsafe(PUBLIC_ID_BYTES),
+        user_id=user.id, course_id=course.id,
+        holder_name_ja=user.name_ja.strip(), holder_name_latin=user.name_latin.strip(),
+        course_slug=course.slug, course_title_ja=course.title_ja, course_title_en=course.title_en,
+        program=course.program, issuer=issuer, completion=completion,
+        issued_at=now, expires_at=add_months(now, months) if months else None,
+        issued_by_id=by.id if by is not None else None,
+    )
+
+
+def criteria_text(completion: dict) -> dict:
+    """What earned the certificate, in both languages (the Open Badges achievement's criteria)."""
+    texts = {}
+    for lang in LANGUAGES:
+        with force_locale(lang):
+            parts = [_("Lessons completed: %(n)d.", n=completion["lessons"]),
+                     _("Quizzes passed: %(n)d.", n=len(completion["quizzes"])),
+                     _("Assignments approved by a mentor: %(n)d.", n=len(completion["assignments"]))]
+            if completion["min_quiz_score"] is not None:
+                parts.append(_("Average quiz score of at least %(score)s%%.",
+                               score=format_score(completion["min_quiz_score"])))
+            texts[lang] = " ".join(parts)
+    return texts
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def _insert(certificate: Certificate, by: User | None) -> bool:
+    """Add the certificate in a savepoint; False when one is already in force (another request won)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(certificate)
+    except IntegrityError:
+        return False
+    audit.record("certificate.issue", "certificate", certificate.public_id,
+                 {"user_id": certificate.user_id, "course": certificate.course_slug,
+                  "automatic": by is None}, actor=by)
+    return True
+
+
+def _announce(certificates: list[Certificate]) -> list[notifications.Outgoing]:
+    outgoing = []
+    for certificate in certificates:
+        outgoing += notifications.notify(
+            [certificate.user], "certificate_issued", _course_params(certificate),
+            url_for("certificates.mine") + f"#c-{certificate.public_id}")
+    return outgoing
+
+
+def _course_params(certificate: Certificate) -> dict:
+    return {"course_ja": certificate.course_title_ja, "course_en": certificate.course_title_en}
+
+
+@dataclass
+class IssueReport:
+    issued: list[Certificate] = field(default_factory=list)
+    already: int = 0  # had one in force
+    not_eligible: int = 0
+
+
+def issue(course: Course, users: list[User], by: User) -> IssueReport:
+    """An admin issues certificates to those of ``users`` who are eligible and have none in force."""
+    if not offers_certificate(course):
+        raise CertificateError(_l("This course does not issue certificates."))
+    reqs = requirements(course)
+    report = IssueReport()
+    for state in standings(course, users, reqs).values():
+        if state.certificate is not None:
+            report.already += 1
+        elif not state.eligible:
+            report.not_eligible += 1
+        else:
+            certificate = _new_certificate(course, state, reqs, by)
+            if _insert(certificate, by):
+                report.issued.append(certificate)
+            else:
+                report.already += 1
+    outgoing = _announce(report.issued)
+    db.session.commit()
+    notifications.deliver(outgoing)
+    return report
+
+
+def issue_if_complete(user: User, course: Course) -> Certificate | None:
+    """For automatic courses: issue the moment the last requirement is met. Safe to call at any time."""
+    if not issues_automatically(course):
+        return None
+    reqs = requirements(course)
+    state = standings(course, [user], reqs)[user.id]
+    if state.certificate is not None or not state.eligible:
+        return None
+    certificate = _new_certificate(course, state, reqs, None)
+    if not _insert(certificate, None):
+        db.session.rollback()
+        return None
+    outgoing = _announce([certificate])
+    try:
+        db.session.commit()
+    except IntegrityError:  # another request issued it between our savepoint and the commit
+        db.session.rollback()
+        return None
+    notifications.deliver(outgoing)
+    return certificate
+
+
+def revoke(certificate: Certificate, by: User, reason: str) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise CertificateError(_l("Give the reason for the revocation; the holder and verifiers will see it."))
+    now = clock()
+    claimed = db.session.execute(
+        update(Certificate).where(Certificate.id == certificate.id, Certificate.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason[:2000], revoked_by_id=by.id)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        raise CertificateError(_l("This certificate was already revoked."))
+    audit.record("certificate.revoke", "certificate", certificate.public_id,
+                 {"user_id": certificate.user_id, "course": certificate.course_slug, "reason": reason[:2000]}, actor=by)
+    outgoing = notifications.notify([certificate.user], "certificate_revoked",
+                                    {**_course_params(certificate), "reason": reason[:2000]},
+                                    url_for("certificates.mine") + f"#c-{certificate.public_id}")
+    db.session.commit()
+    notifications.deliver(outgoing)
+
+
+# --- reading
+
+
+def by_public_id(public_id: str) -> Certificate | None:
+    if not public_id or len(public_id) > 32:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.public_id == public_id))
+
+
+def of_user(user: User) -> list[Certificate]:
+    return list(db.session.scalars(select(Certificate).where(Certificate.user_id == user.id)
+                                   .order_by(Certificate.issued_at.desc(), Certificate.id.desc())))
+
+
+def history(course: Course, user: User) -> list[Certificate]:
+    return list(db.session.scalars(select(Certificate).where(Certificate.course_id == course.id,
+                                                             Certificate.user_id == user.id)
+                                   .order_by(Certificate.issued_at.desc(), Certificate.id.desc())))
+
+
+def verify_url(certificate: Certificate) -> str:
+    return url_for("certificates.verify", public_id=certificate.public_id, _external=True)
+
+
+def pdf_file(certificate: Certificate) -> Path:
+    """The certificate's PDF, rendered on first request and kept (the snapshot never changes)."""
+    if certificate.pdf_name:
+        path = storage.path_of(certificate.pdf_name)
+        if path.exists():
+            return path
+    from . import certificate_pdf  # fpdf2 loads only when a PDF is actually needed
+
+    stored_name = storage.save_bytes(certificate_pdf.render(certificate, verify_url(certificate)))
+    # Conditional: when two requests render at once, the first name recorded wins and the other file goes.
+    won = db.session.execute(update(Certificate).where(
+        Certificate.id == certificate.id,
+        (Certificate.pdf_name.is_(None)) | (Certificate.pdf_name == certificate.pdf_name))
+        .values(pdf_name=stored_name)).rowcount
+    db.session.commit()
+    if not won:
+        storage.delete(stored_name)
+        db.session.refresh(certificate)
+        return storage.path_of(certificate.pdf_name)
+    return storage.path_of(stored_name)
+
+
+def linkedin_url(certificate: Certificate) -> str:
+    """LinkedIn's documented "add to profile" link: the browser carries the fields, the server calls nobody."""
+    from urllib.parse import urlencode
+
+    from ..i18n import current_language
+
+    lang = current_language()
+    issued = certificate.issued_at
+    fields = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": certificate.course_title_ja if lang == "ja" else certificate.course_title_en,
+        "organizationName": (certificate.issuer.get("issuer") or {}).get(lang, ""),
+        "issueYear": issued.year, "issueMonth": issued.month,
+        "certUrl": verify_url(certificate), "certId": certificate.public_id,
+    }
+    if certificate.expires_at:
+        fields.update(expirationYear=certificate.expires_at.year, expirationMonth=certificate.expires_at.month)
+    return "https://www.linkedin.com/profile/add?" + urlencode(fields)
