@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField,
-                     StringField, SubmitField)
+                     StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from .i18n import LANGUAGE_NAMES, LANGUAGES, PROGRAM_LABELS
@@ -123,3 +123,10 @@ class CohortMemberForm(FlaskForm):
 class AllocateMentorForm(FlaskForm):
     mentor = SelectField(_l("Mentor"), coerce=int)
     submit = SubmitField(_l("Allocate mentor"))
+
+
+class RevokeCertificateForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for the revocation"), validators=[DataRequired(), Length(max=2000)],
+                           description=_l("The holder is notified, and anyone who verifies the certificate sees "
+                                          "this reason."))
+    submit = SubmitField(_l("Revoke certificate"))

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from lms import create_app
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.models import Course, Enrolment, Lesson, LessonCompletion, Module, Role, User
 
 # Browser tests need Chromium and Playwright: only `make test-e2e` (LMS_E2E=1) collects them.
@@ -66,6 +66,7 @@ def app(database_url, tmp_path):
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
+        limiter.reset()  # every test starts with no requests counted (all come from 127.0.0.1)
         if database_url not in _schema_ready:
             db.drop_all()
             db.create_all()

@@ -21,18 +21,18 @@ from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 
 from .. import storage
 from ..extensions import db
 from ..i18n import LANGUAGES, format_score
-from ..models import (Assignment, Certificate, Course, Enrolment, Lesson, LessonCompletion, Module, Quiz, QuizResult,
+from ..models import (Assignment, Certificate, Cohort, CohortMember, Course, Enrolment, Lesson, LessonCompletion, Module, Quiz, QuizResult,
                       Submission, User, utcnow)
 from ..rules import review
 from ..rules.completion import ASSIGNMENT, LESSON, QUIZ, QuizStanding, Reason, Record, Requirement, missing
-from . import audit, notifications
+from . import audit, notifications, people
 
 log = logging.getLogger(__name__)
 PUBLIC_ID_BYTES = 18  # 144 random bits, 24 URL-safe characters
@@ -381,3 +381,62 @@ def linkedin_url(certificate: Certificate) -> str:
     if certificate.expires_at:
         fields.update(expirationYear=certificate.expires_at.year, expirationMonth=certificate.expires_at.month)
     return "https://www.linkedin.com/profile/add?" + urlencode(fields)
+
+
+# --- the admin list
+
+LIST_FILTERS = ("all", "eligible", "certified", "in_progress")
+
+
+@dataclass
+class AdminList:
+    page: "people.Page"  # of Standing
+    counts: dict[str, int]  # LIST_FILTERS -> how many
+
+
+def admin_list(course: Course, cohort: Cohort | None, show: str, page: int, per_page: int) -> AdminList:
+    """The course's trainees (of one cohort, or all) with their standing: a fixed number of queries.
+
+    Eligibility needs every requirement of every trainee, so the filter runs here rather than in SQL;
+    a program's course has hundreds of trainees, not millions.
+    """
+    query = (select(User).join(Enrolment, Enrolment.user_id == User.id).where(Enrolment.course_id == course.id)
+             .order_by(User.name_latin, User.id))
+    if cohort is not None:
+        query = query.where(exists(select(CohortMember.id).where(
+            CohortMember.cohort_id == cohort.id, CohortMember.user_id == User.id, CohortMember.role == "trainee")))
+    users = list(db.session.scalars(query))
+    rows = list(standings(course, users).values())
+    groups = {
+        "all": rows,
+        "eligible": [r for r in rows if r.eligible and r.certificate is None],
+        "certified": [r for r in rows if r.certificate is not None],
+        "in_progress": [r for r in rows if not r.eligible and r.certificate is None],
+    }
+    chosen = groups[show]
+    pages = max(1, -(-len(chosen) // per_page))
+    page = min(max(1, page), pages)
+    return AdminList(people.Page(chosen[(page - 1) * per_page: page * per_page], page, per_page, len(chosen)),
+                     {key: len(value) for key, value in groups.items()})
+
+
+def public_record(certificate: Certificate) -> dict:
+    """What anyone may know about a certificate, given its id (the verification API)."""
+    def stamp(moment):
+        return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+    return {
+        "id": certificate.public_id,
+        "status": certificate.status(clock()),
+        "holder": {"name_ja": certificate.holder_name_ja, "name_latin": certificate.holder_name_latin},
+        "course": {"slug": certificate.course_slug,
+                   "title": {"ja": certificate.course_title_ja, "en": certificate.course_title_en}},
+        "program": certificate.program,
+        "issuer": {key: certificate.issuer.get(key) for key in ("issuer", "issuer_url", "signer", "signer_title")
+                   if certificate.issuer.get(key)},
+        "issued_at": stamp(certificate.issued_at),
+        "expires_at": stamp(certificate.expires_at),
+        "revoked_at": stamp(certificate.revoked_at),
+        "revocation_reason": certificate.revoked_reason,
+        "verify_url": verify_url(certificate),
+    }

@@ -98,4 +98,10 @@ def text(notification: Notification) -> str:
         return _("Your mentor approved “%(assignment)s”.", assignment=assignment)
     if notification.kind == "review_released":
         return _("Your mentor asked for a revision of “%(assignment)s”.", assignment=assignment)
+    course = params.get(f"course_{lang}") or params.get("course_en", "")
+    if notification.kind == "certificate_issued":
+        return _("Your certificate for “%(course)s” has been issued.", course=course)
+    if notification.kind == "certificate_revoked":
+        return _("Your certificate for “%(course)s” was revoked. Reason: %(reason)s",
+                 course=course, reason=params.get("reason", ""))
     return notification.kind

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 from flask_login import current_user
@@ -71,7 +71,8 @@ def init_app(app) -> None:
                 "unread_notifications": lambda: notification_service.unread_count(current_user)}
 
     for code, title in ((400, _l("Bad request")), (403, _l("Not allowed")), (404, _l("Page not found")),
-                        (405, _l("Method not allowed")), (413, _l("Too large")), (500, _l("Something went wrong"))):
+                        (405, _l("Method not allowed")), (413, _l("Too large")), (429, _l("Too many requests")),
+                        (500, _l("Something went wrong"))):
         app.register_error_handler(code, _error_page(code, title))
 
     from flask_wtf.csrf import CSRFError
@@ -94,6 +95,9 @@ def step_url(course, step) -> str:
 
 def _error_page(code, title):
     def handler(error):
-        return render_template("error.html", code=code, title=title, message=None), code
+        if request.path.startswith("/api/"):
+            return jsonify(error=str(title)), code  # machines read the API; they get JSON errors
+        message = _l("Please wait a minute before you try again.") if code == 429 else None
+        return render_template("error.html", code=code, title=title, message=message), code
 
     return handler

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..forms import ActionForm
-from ..i18n import PROGRAM_LABELS
-from ..services import learning
+from ..i18n import PROGRAM_LABELS, current_language
+from ..rules.completion import explain
+from ..services import certificates, learning
 
 bp = Blueprint("catalog", __name__, url_prefix="/courses")
 
@@ -35,7 +36,14 @@ def course(slug):
     course = _course_or_404(slug)
     view = learning.course_view(current_user, course)
     can_read = current_user.is_authenticated and (view.enrolled or current_user.is_staff)
-    return render_template("catalog/course.html", view=view, can_read=can_read)
+    certificate = None
+    if view.enrolled and certificates.offers_certificate(course):
+        certificate = certificates.standing(current_user, course)
+        if certificate.eligible and certificate.certificate is None and certificates.issues_automatically(course):
+            # Completed by a path that issues nothing itself (a quiz closed by its deadline, a re-import).
+            certificate.certificate = certificates.issue_if_complete(current_user, course)
+    return render_template("catalog/course.html", view=view, can_read=can_read, certificate=certificate,
+                           explain=explain, lang=current_language())
 
 
 @bp.post("/<slug>/enrol")

@@ -1,0 +1,217 @@
+"""Issuing certificates: automatic and by an admin, exactly once, snapshots, revocation and reissue."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.models import AuditEvent, Certificate, Course, Notification, User
+from lms.services import certificates, learning
+from lms.services.certificates import CertificateError
+
+from .helpers import (approve_assignment, complete_everything, enrol_in, finish_lessons, import_certified_course,
+                      pass_quiz)
+
+
+@pytest.fixture
+def trainee(make_user):
+    return make_user("trainee", name_ja="佐藤 健", name_latin="Ken Sato")
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin")
+
+
+def in_force(user, course):
+    return list(db.session.scalars(select(Certificate).where(
+        Certificate.user_id == user.id, Certificate.course_id == course.id, Certificate.revoked_at.is_(None))))
+
+
+def test_automatic_course_issues_when_the_last_lesson_is_done(app, tmp_path, trainee):
+    course = import_certified_course(tmp_path)
+    enrol_in(trainee, course)
+    last = finish_lessons(trainee, course, keep_last=True)
+    pass_quiz(trainee, course)
+    approve_assignment(trainee, course)
+    assert in_force(trainee, course) == []
+    with app.test_request_context():
+        learning.set_lesson_done(trainee, last, True)
+        learning.set_lesson_done(trainee, last, True)  # again: nothing more
+    [certificate] = in_force(trainee, course)
+    assert certificate.issued_by_id is None
+    assert len(certificate.public_id) >= 22
+    kinds = list(db.session.scalars(select(Notification.kind).where(Notification.user_id == trainee.id)))
+    assert kinds == ["certificate_issued"]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.issue"))
+    assert event.target_id == certificate.public_id and event.details["automatic"] is True
+
+
+def test_admin_course_waits_for_the_program_office(app, tmp_path, trainee, admin):
+    course = import_certified_course(tmp_path, issue="admin")
+    enrol_in(trainee, course)
+    complete_everything(trainee, course)
+    with app.test_request_context():
+        assert certificates.issue_if_complete(trainee, course) is None
+        assert certificates.standing(trainee, course).eligible
+        report = certificates.issue(course, [trainee], admin)
+        again = certificates.issue(course, [trainee], admin)
+    assert len(report.issued) == 1 and again.already == 1 and not again.issued
+    [certificate] = in_force(trainee, course)
+    assert certificate.issued_by_id == admin.id
+
+
+def test_admin_cannot_issue_to_someone_not_eligible(app, tmp_path, trainee, admin):
+    course = import_certified_course(tmp_path, issue="admin")
+    enrol_in(trainee, course)
+    finish_lessons(trainee, course)
+    with app.test_request_context():
+        report = certificates.issue(course, [trainee], admin)
+    assert report.not_eligible == 1 and not report.issued
+    assert in_force(trainee, course) == []
+
+
+def test_concurrent_completion_issues_exactly_once(app, tmp_path, trainee, monkeypatch):
+    course = import_certified_course(tmp_path)
+    enrol_in(trainee, course)
+    complete_everything(trainee, course)
+    user_id, course_id = trainee.id, course.id
+    threads = 4
+    # Every request has found "no certificate yet" before any inserts: the unique index must decide.
+    barrier = threading.Barrier(threads, timeout=10)
+    real_new = certificates._new_certificate
+
+    def slow_new(*args):
+        certificate = real_new(*args)
+        barrier.wait()
+        return certificate
+
+    monkeypatch.setattr(certificates, "_new_certificate", slow_new)
+    results, errors = [], []
+
+    def complete_in_a_request():
+        try:
+            with app.app_context(), app.test_request_context():
+                user, course_ = db.session.get(User, user_id), db.session.get(Course, course_id)
+                results.append(certificates.issue_if_complete(user, course_) is not None)
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    workers = [threading.Thread(target=complete_in_a_request) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    assert sorted(results) == [False] * (threads - 1) + [True]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Certificate.id))) == 1
+
+
+def test_the_certificate_is_a_snapshot(app, tmp_path, trainee, admin):
+    course = import_certified_course(tmp_path)
+    enrol_in(trainee, course)
+    complete_everything(trainee, course)
+    with app.test_request_context():
+        certificate = certificates.issue_if_complete(trainee, course)
+    course.title_en = "Renamed course"
+    course.certificate_info = {**course.certificate_info, "issuer": {"ja": "別組織", "en": "Other body"}}
+    trainee.name_latin, trainee.name_ja = "Changed Name", "変更 後"
+    db.session.commit()
+    db.session.expire_all()
+    certificate = db.session.get(Certificate, certificate.id)
+    assert (certificate.holder_name_latin, certificate.holder_name_ja) == ("Ken Sato", "佐藤 健")
+    assert certificate.course_title_en == "Test course"
+    assert certificate.issuer["issuer"]["en"] == "Kanagawa Institute of Industrial Science and Technology"
+    assert certificate.completion["quizzes"][0]["percent"] == 90.0
+    assert len(certificate.completion["assignments"]) == 1
+    assert "Lessons completed: 3." in certificate.issuer["criteria"]["en"]
+    assert "3" in certificate.issuer["criteria"]["ja"]
+
+
+def test_revocation_needs_a_reason_is_recorded_and_allows_a_reissue(app, tmp_path, trainee, admin):
+    course = import_certified_course(tmp_path)
+    enrol_in(trainee, course)
+    complete_everything(trainee, course)
+    with app.test_request_context():
+        first = certificates.issue_if_complete(trainee, course)
+        with pytest.raises(CertificateError):
+            certificates.revoke(first, admin, "   ")
+        certificates.revoke(first, admin, "Issued to the wrong person")
+        with pytest.raises(CertificateError):
+            certificates.revoke(first, admin, "twice")
+        second = certificates.issue_if_complete(trainee, course)
+    db.session.expire_all()
+    first = db.session.get(Certificate, first.id)
+    assert first.status(datetime.now(timezone.utc)) == "revoked"
+    assert first.revoked_reason == "Issued to the wrong person" and first.revoked_by_id == admin.id
+    assert second is not None and second.public_id != first.public_id
+    assert [c.id for c in in_force(trainee, course)] == [second.id]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.revoke"))
+    assert event.actor_id == admin.id and event.details["reason"] == "Issued to the wrong person"
+    kinds = list(db.session.scalars(select(Notification.kind).where(Notification.user_id == trainee.id)
+                                    .order_by(Notification.id)))
+    assert kinds == ["certificate_issued", "certificate_revoked", "certificate_issued"]
+
+
+def test_validity_period_sets_an_expiry(app, tmp_path, trainee, monkeypatch):
+    course = import_certified_course(tmp_path, extra="valid_months = 12")
+    enrol_in(trainee, course)
+    complete_everything(trainee, course)
+    moment = datetime(2026, 2, 28, 23, 0, tzinfo=timezone.utc)
+    monkeypatch.setattr(certificates, "clock", lambda: moment)
+    with app.test_request_context():
+        certificate = certificates.issue_if_complete(trainee, course)
+    assert certificate.expires_at == datetime(2027, 2, 28, 23, 0, tzinfo=timezone.utc)
+    assert certificate.status(moment + timedelta(days=364)) == "valid"
+    assert certificate.status(moment + timedelta(days=366)) == "expired"
+
+
+def test_add_months_keeps_to_the_end_of_short_months():
+    moment = datetime(2026, 1, 31, tzinfo=timezone.utc)
+    assert certificates.add_months(moment, 1) == datetime(2026, 2, 28, tzinfo=timezone.utc)
+    assert certificates.add_months(moment, 13) == datetime(2027, 2, 28, tzinfo=timezone.utc)
+    assert certificates.add_months(moment, 36) == datetime(2029, 1, 31, tzinfo=timezone.utc)
+
+
+def test_minimum_quiz_score_from_the_course_file(app, tmp_path, trainee):
+    course = import_certified_course(tmp_path, extra="min_quiz_score = 95")
+    enrol_in(trainee, course)
+    complete_everything(trainee, course)  # quiz passed with 90
+    with app.test_request_context():
+        state = certificates.standing(trainee, course)
+        assert [r.code for r in state.reasons] == ["quiz_average"]
+        assert certificates.issue_if_complete(trainee, course) is None
+
+
+def test_required_steps_can_be_chosen(app, tmp_path, trainee):
+    course = import_certified_course(tmp_path, extra='lessons = ["intro"]\nquizzes = "none"\nassignments = "none"')
+    enrol_in(trainee, course)
+    assert [r.code for r in certificates.standing(trainee, course).reasons] == ["lesson_not_done"]
+    first = min(learning.get_course(course.slug).modules[0].lessons, key=lambda lesson: lesson.position)
+    with app.test_request_context():
+        learning.set_lesson_done(trainee, first, True)
+    assert len(in_force(trainee, course)) == 1
+
+
+def test_standings_take_a_fixed_number_of_queries(app, tmp_path, make_user, count_queries):
+    course = import_certified_course(tmp_path)
+    few = [make_user("trainee") for _ in range(2)]
+    many = few + [make_user("trainee") for _ in range(20)]
+    for user in many:
+        enrol_in(user, course)
+        complete_everything(user, course)
+    counts = []
+    for group in (few, many):
+        db.session.expire_all()
+        users = list(db.session.scalars(select(User).where(User.id.in_([u.id for u in group]))))
+        course = db.session.get(Course, course.id)
+        with count_queries() as q:
+            certificates.standings(course, users)
+        counts.append(q.count)
+    assert counts[0] == counts[1] <= 8
