@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lms.content import ContentError, load_courses
@@ -175,3 +177,73 @@ def test_course_folder_without_course_toml(tmp_path):
     write_course(tmp_path)
     (tmp_path / "draft").mkdir()
     assert problems_of(tmp_path) == ["draft/course.toml:1: missing: every course folder needs a course.toml"]
+
+
+# --- [completion] and [certificate]
+
+CERTIFICATE_TABLE = '''
+[certificate]
+issuer = { ja = "KISTEC", en = "KISTEC" }
+signer = { ja = "事務局", en = "Office" }
+description = { ja = "修了を証します。", en = "Certifies completion." }
+'''
+
+
+def with_tables(text: str) -> str:
+    head, modules = COURSE_TOML.split("\n[[modules]]", 1)
+    return head + text + "\n[[modules]]" + modules
+
+
+def test_completion_defaults_to_everything_and_admin_issuing(tmp_path):
+    write_course(tmp_path, toml=with_tables(CERTIFICATE_TABLE))
+    [course] = load_courses(tmp_path)
+    assert course.completion == {"lessons": ["intro", "details", "deep-dive"], "quizzes": [], "assignments": [],
+                                 "min_quiz_score": None, "issue": "admin", "valid_months": None}
+    assert course.certificate["issuer"] == {"ja": "KISTEC", "en": "KISTEC"}
+    assert course.certificate["signer_title"] == {} and course.certificate["issuer_url"] == ""
+
+
+def test_a_course_without_certificate_table_issues_none(tmp_path):
+    write_course(tmp_path)
+    [course] = load_courses(tmp_path)
+    assert course.certificate == {}
+
+
+def test_completion_problems_are_reported_with_lines(tmp_path):
+    completion = '''
+[completion]
+lessons = ["intro", "nope"]
+quizzes = "some"
+min_quiz_score = 120
+issue = "sometimes"
+valid_months = 0
+colour = "blue"
+'''
+    write_course(tmp_path, toml=with_tables(completion + CERTIFICATE_TABLE.replace(
+        'issuer = { ja = "KISTEC", en = "KISTEC" }', 'issuer = { ja = "KISTEC" }\nissuer_url = "ftp://x"')))
+    problems = problems_of(tmp_path)
+    expected = [
+        "unknown key 'colour' in [completion]",
+        "completion.lessons: no lesson 'nope' in this course",
+        "'completion.quizzes' must be \"all\", \"none\" or a list of slugs",
+        "'completion.min_quiz_score' must be a number from 0 to 100",
+        "'completion.issue' must be one of automatic, admin; found 'sometimes'",
+        "'completion.valid_months' must be a whole number from 1 to 600",
+        "missing English translation of 'certificate.issuer'",
+        "'certificate.issuer_url' must be an http(s) URL",
+    ]
+    for fragment in expected:
+        assert any(fragment in problem for problem in problems), (fragment, problems)
+    assert all(problem.startswith("test-course/course.toml:") for problem in problems)
+
+
+def test_completion_needs_a_certificate_table(tmp_path):
+    write_course(tmp_path, toml=with_tables('\n[completion]\nissue = "automatic"\n'))
+    assert any("[completion] needs a [certificate] table" in p for p in problems_of(tmp_path))
+
+
+def test_shipped_courses_issue_certificates():
+    courses = {c.slug: c for c in load_courses(Path(__file__).resolve().parents[2] / "courses")}
+    assert courses["global-entrepreneur"].completion["issue"] == "automatic"
+    assert courses["regulatory-science"].completion["issue"] == "admin"
+    assert all(len(c.completion["quizzes"]) == 5 and c.completion["assignments"] for c in courses.values())
