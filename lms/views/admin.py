@@ -11,7 +11,7 @@ from ..i18n import current_language, localized
 from ..models import Role
 from ..security import role_required
 from ..models import Cohort
-from ..services import accounts, cohorts, learning, people
+from ..services import accounts, certificates, cohorts, learning, people
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -80,7 +80,8 @@ def user(user_id):
             return redirect(url_for("admin.user", user_id=user.id))
     return render_template("admin/user.html", user=user, form=form, enrol_form=_enrol_form(user),
                            enrolments=people.enrolments_of(user), allocate_form=_allocate_form(user),
-                           mentors=cohorts.mentors_of(user) if user.is_trainee else [])
+                           mentors=cohorts.mentors_of(user) if user.is_trainee else [],
+                           certificates=certificates.of_user(user), now=certificates.clock())
 
 
 def _allocate_form(user, formdata=None):

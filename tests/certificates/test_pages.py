@@ -222,3 +222,10 @@ def test_only_admins_issue_or_revoke(app, world, as_, role):
 def test_anonymous_visitors_are_sent_to_log_in(world, client):
     assert client.get("/admin/certificates").status_code == 302
     assert client.get("/certificates/").status_code == 302
+
+
+def test_the_admin_user_page_lists_the_persons_certificates(app, world, as_):
+    with app.test_request_context():
+        certificate = issue_to(world)
+    html = as_(world["admin"]).get(f"/admin/users/{world['trainee'].id}").get_data(as_text=True)
+    assert f"/admin/certificates/{certificate.public_id}" in html
