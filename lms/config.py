@@ -49,6 +49,8 @@ class Defaults:
     RATELIMIT_ENABLED = True
     # Public certificate verification (HTML and JSON), per client address.
     VERIFY_RATE_LIMIT = "60 per minute"
+    # Uploaded files and rendered certificate PDFs; instance/uploads when unset. Share it between hosts.
+    UPLOAD_FOLDER: str | None = None
     # The Ed25519 key that signs Open Badges credentials; created in instance/ on first use when unset.
     SIGNING_KEY_FILE: str | None = None
 
@@ -76,6 +78,7 @@ _ENV_TYPES = {
     "RATELIMIT_ENABLED": bool,
     "VERIFY_RATE_LIMIT": str,
     "SIGNING_KEY_FILE": str,
+    "UPLOAD_FOLDER": str,
 }
 
 
