@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -30,14 +31,14 @@ TOKYO = ZoneInfo(TIMEZONE)
 
 # Geometry in millimetres; A4 landscape.
 PAGE_W, PAGE_H = 297.0, 210.0
-MARGIN = 22.0
+MARGIN = 22.0  # between the page edge and the footer's outer edges
 BODY_W = 233.0
 BODY_TOP, BODY_BOTTOM = 22.0, 146.0
 FOOTER_TOP, FOOTER_BOTTOM = 152.0, 188.0
-QR_SIZE = 32.0
-VERIFY_W = 100.0  # the certificate id and verify URL, right of the QR code
-SIGN_W = 104.0  # the issuer and signer, bottom right
-SIGN_GAP = 13.0  # room above the signature line for a signature or seal
+QR_SIZE = 30.0
+VERIFY_W = 98.0  # the certificate id and verify URL, right of the QR code
+SIGN_W = 115.0  # the issuer and signer, bottom right
+SIGN_GAP = 12.0  # room above the signature line for a signature or seal
 SIGN_LINE_W = 70.0
 
 PT = 25.4 / 72  # millimetres per point
@@ -89,7 +90,6 @@ def _new_document(certificate: Certificate) -> FPDF:
     pdf.add_font(FONT, fname=FONT_PATH)
     # Everything is placed at computed positions: an automatic page break could only add a stray page.
     pdf.set_auto_page_break(False)
-    pdf.set_margin(MARGIN)
     # Metadata from the snapshot, so rendering the same certificate twice gives the same bytes.
     pdf.set_creation_date(certificate.issued_at)
     pdf.set_title(f"修了証 Certificate of Completion — {certificate.course_title_en}")
@@ -105,7 +105,7 @@ def _new_document(certificate: Certificate) -> FPDF:
 
 def _draw_border(pdf: FPDF) -> None:
     """A double frame, thick outside and hairline inside."""
-    pdf.set_line_width(0.7)
+    pdf.set_line_width(0.6)
     pdf.rect(10, 10, PAGE_W - 20, PAGE_H - 20)
     pdf.set_line_width(0.2)
     pdf.rect(12.5, 12.5, PAGE_W - 25, PAGE_H - 25)
@@ -144,9 +144,9 @@ def _draw_verification(pdf: FPDF, certificate: Certificate, verify_url: str) -> 
     qr_y = FOOTER_BOTTOM - QR_SIZE
     pdf.image(_qr_png(verify_url), x=MARGIN, y=qr_y, w=QR_SIZE, h=QR_SIZE)
     texts = [
-        _Text("証明書番号 / Certificate ID", 7.5),
+        _Text("修了証番号 / Certificate ID", 7.5),
         _Text(certificate.public_id, 10, space_before=0.5),
-        _Text("確認用URL / Verify at", 7.5, space_before=3),
+        _Text("検証用URL / Verify at", 7.5, space_before=3),
         _Text(verify_url, 8, space_before=0.5, min_size=7, wrap=WrapMode.CHAR),
     ]
     fitted = _fit_stack(pdf, texts, VERIFY_W, QR_SIZE)
@@ -170,7 +170,8 @@ def _draw_signature(pdf: FPDF, issuer: dict) -> None:
         pdf.line(line_x, top - 1, line_x + SIGN_LINE_W, top - 1)
         bottom = top - SIGN_GAP
     issuer_ja, issuer_en = _bilingual(issuer, "issuer")
-    texts = [_Text(issuer_ja, 10, max_lines=2), _Text(issuer_en, 8.5, max_lines=2, space_before=0.5),
+    # Organisation names run long: shrink a little before wrapping, which reads worse.
+    texts = [_Text(issuer_ja, 10, min_size=8), _Text(issuer_en, 8.5, space_before=0.5, min_size=7),
              _Text(issuer.get("issuer_url") or "", 7.5, space_before=0.5, wrap=WrapMode.CHAR)]
     fitted = _fit_stack(pdf, [t for t in texts if t.text], SIGN_W, bottom - FOOTER_TOP)
     _draw_stack(pdf, fitted, x, bottom - sum(f.height for f in fitted), SIGN_W, Align.C)
@@ -236,10 +237,10 @@ def _program_labels(program: str) -> tuple[str, str] | None:
     return ja, en
 
 
-def _date_ja(value) -> str:
+def _date_ja(value: datetime) -> str:
     day = value.astimezone(TOKYO).date()
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _date_en(value) -> str:
+def _date_en(value: datetime) -> str:
     return format_date(value.astimezone(TOKYO).date(), "d MMMM y", locale="en")

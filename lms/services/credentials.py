@@ -27,9 +27,8 @@ from urllib.parse import urlsplit
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from sqlalchemy import func, select
-from werkzeug.routing import BuildError
 
 from ..extensions import db
 from ..models import Certificate, utcnow
@@ -114,11 +113,7 @@ def _iso(moment: datetime) -> str:
 
 
 def verify_url(public_id: str) -> str:
-    try:
-        return url_for("certificates.verify", public_id=public_id, _external=True)
-    except BuildError:
-        # The certificates blueprint registers this page; until it does, the same path on this host.
-        return request.url_root.rstrip("/") + f"/verify/{public_id}"
+    return url_for("certificates.verify", public_id=public_id, _external=True)
 
 
 def issuer_profile(info: dict, course_slug: str) -> dict:
@@ -170,13 +165,14 @@ def build_credential(certificate: Certificate) -> dict:
     names = [certificate.holder_name_latin] + [n for n in [certificate.holder_name_ja]
                                                if n and n != certificate.holder_name_latin]
     status_list = _status_list_url(certificate.course_slug)
-    credential = {
+    return {
         "@context": [VC_CONTEXT, OB_CONTEXT, OB_EXTENSIONS_CONTEXT],
         "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": f"{certificate.course_title_en}: Certificate of Completion",
         "issuer": issuer_profile(certificate.issuer or {}, certificate.course_slug),
         "validFrom": _iso(certificate.issued_at),
+        **({"validUntil": _iso(certificate.expires_at)} if certificate.expires_at is not None else {}),
         "awardedDate": _iso(certificate.issued_at),
         "credentialSubject": {
             # No learner DID or profile URL exists: an opaque id per credential fills the JWT "sub" claim,
@@ -193,9 +189,6 @@ def build_credential(certificate: Certificate) -> dict:
                              "statusPurpose": "revocation", "statusListIndex": str(certificate.id),
                              "statusListCredential": status_list},
     }
-    if certificate.expires_at is not None:
-        credential["validUntil"] = _iso(certificate.expires_at)
-    return credential
 
 
 # --- VC-JWT --------------------------------------------------------------------------------------------------
@@ -251,7 +244,7 @@ class Verdict:
 def _json_part(text: str):
     try:
         value = json.loads(_unb64(text))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):  # RecursionError: deeply nested JSON
         return None
     return value if isinstance(value, dict) else None
 
@@ -263,8 +256,8 @@ def verify_jwt(token: str) -> Verdict:
         return Verdict("invalid", None, "not a compact JWS (header.payload.signature)")
     header_b64, payload_b64, signature_b64 = token.split(".")
     header = _json_part(header_b64)
-    if header is None:
-        return Verdict("invalid", None, "the JOSE header is not a JSON object")
+    if header is None or not isinstance(header.get("alg"), str):
+        return Verdict("invalid", None, "the JOSE header is not a JSON object with an algorithm")
     # Only the algorithm we sign with: "none", HMAC with our public key as secret and the like are refused.
     if header.get("alg") != "EdDSA":
         return Verdict("tampered", None, "the algorithm is not EdDSA")
