@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, request
 from flask_login import current_user
 
+from .extensions import limiter
+
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -61,3 +63,9 @@ def role_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+# One budget per client address for every way of looking up a certificate (the page, the JSON, the credential
+# check), so ids cannot be tried faster by alternating between them.
+verification_limit = limiter.shared_limit(lambda: current_app.config["VERIFY_RATE_LIMIT"],
+                                          scope="certificate-verification")

@@ -9,25 +9,16 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..extensions import db, limiter
+from ..extensions import db
 from ..forms import ActionForm, RevokeCertificateForm
 from ..i18n import current_language
 from ..models import Cohort, Course, Role, User
 from ..rules.completion import explain
-from ..security import role_required
+from ..security import role_required, verification_limit
 from ..services import certificates
 from ..services.certificates import CertificateError
 
 bp = Blueprint("certificates", __name__)
-
-
-def _verify_limit() -> str:
-    return current_app.config["VERIFY_RATE_LIMIT"]
-
-
-# One budget per client address for every way of looking up a certificate, so ids cannot be tried
-# twice as fast by alternating between the page and the API.
-verification_limit = limiter.shared_limit(_verify_limit, scope="certificate-verification")
 
 
 # --- the holder

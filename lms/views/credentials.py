@@ -2,12 +2,13 @@
 
 import json
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
-from ..extensions import csrf, db, limiter
+from ..extensions import csrf, db
+from ..security import verification_limit
 from ..models import Certificate, Course
 from ..services import credentials as service
 
@@ -61,7 +62,7 @@ def revocation_list(course_slug):
 
 @bp.post("/api/v1/credentials/verify")
 @csrf.exempt  # no cookies are used and nothing changes: there is no session to forge a request with
-@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
+@verification_limit
 def verify():
     request.max_content_length = MAX_VERIFY_BODY
     try:

@@ -229,3 +229,11 @@ def test_the_admin_user_page_lists_the_persons_certificates(app, world, as_):
         certificate = issue_to(world)
     html = as_(world["admin"]).get(f"/admin/users/{world['trainee'].id}").get_data(as_text=True)
     assert f"/admin/certificates/{certificate.public_id}" in html
+
+
+def test_page_json_and_credential_check_share_one_budget(app, world, client):
+    app.config["VERIFY_RATE_LIMIT"] = "3 per minute"
+    assert client.get("/verify/unknown-id").status_code == 404
+    assert client.get("/api/v1/certificates/unknown-id").status_code == 404
+    assert client.post("/api/v1/credentials/verify", data="x.y.z").status_code == 400
+    assert client.post("/api/v1/credentials/verify", data="x.y.z").status_code == 429

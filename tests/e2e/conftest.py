@@ -29,6 +29,8 @@ PEOPLE = {
     "mentor": ("mentor@example.org", "Maria Mentor", "メンター 真理", {Role.MENTOR}, "en"),
     "trainee": ("trainee@example.org", "Taro Yamada", "山田 太郎", {Role.TRAINEE}, "en"),
     "keyboard": ("keys@example.org", "Hana Suzuki", "鈴木 花", {Role.TRAINEE}, "ja"),
+    # Only test_review_and_certificate.py uses the founder: their course is completed in the database.
+    "founder": ("founder@example.org", "Kenji Sato", "佐藤 健司", {Role.TRAINEE}, "ja"),
 }
 
 
