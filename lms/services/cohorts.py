@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Cohort, CohortCourse, CohortMember, Course, Enrolment, MentorAllocation, User
+from ..models import Cohort, CohortMember, Course, Enrolment, MentorAllocation, User
 from .accounts import normalize_email
 
 ROLES = ("trainee", "mentor")
