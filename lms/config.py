@@ -47,6 +47,11 @@ class Defaults:
     # Rate limits (Flask-Limiter). memory:// counts per process; use redis://… for several processes or hosts.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
+    # Failed logins: per account (whichever address they come from) and per client address (any accounts).
+    LOGIN_RATE_LIMIT_ACCOUNT = "10 per 15 minutes"
+    LOGIN_RATE_LIMIT_ADDRESS = "30 per 15 minutes"
+    # Password-reset requests per client address (each one sends a mail).
+    RESET_RATE_LIMIT = "10 per hour"
     # Public certificate verification (HTML and JSON), per client address.
     VERIFY_RATE_LIMIT = "60 per minute"
     # Uploaded files and rendered certificate PDFs; instance/uploads when unset. Share it between hosts.
@@ -77,6 +82,9 @@ _ENV_TYPES = {
     "RATELIMIT_STORAGE_URI": str,
     "RATELIMIT_ENABLED": bool,
     "VERIFY_RATE_LIMIT": str,
+    "LOGIN_RATE_LIMIT_ACCOUNT": str,
+    "LOGIN_RATE_LIMIT_ADDRESS": str,
+    "RESET_RATE_LIMIT": str,
     "SIGNING_KEY_FILE": str,
     "UPLOAD_FOLDER": str,
 }

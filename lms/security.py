@@ -69,3 +69,22 @@ def role_required(*roles: str):
 # check), so ids cannot be tried faster by alternating between them.
 verification_limit = limiter.shared_limit(lambda: current_app.config["VERIFY_RATE_LIMIT"],
                                           scope="certificate-verification")
+
+
+def _login_failed(response) -> bool:
+    # A successful login redirects; a refused one shows the form again.
+    return response.status_code not in (301, 302, 303)
+
+
+def _login_account() -> str:
+    return "login-account:" + request.form.get("email", "").strip().lower()[:254]
+
+
+# Only failed attempts count, so a person who logs in many times a day is never slowed down.
+login_limits = [
+    limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"], key_func=_login_account,
+                  methods=["POST"], deduct_when=_login_failed, scope="login-account"),
+    limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_ADDRESS"], methods=["POST"],
+                  deduct_when=_login_failed, scope="login-address"),
+]
+reset_limit = limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"], scope="reset")

@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..models import Role, Token, TokenPurpose, User, utcnow
-from . import mail
+from . import audit, mail
 
 
 class AccountError(Exception):
@@ -225,12 +225,25 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user(email)
     if user is None or not user.password_hash:
         check_password_hash(_DUMMY_HASH, password or "")
+        _record_failed_login(email, None)
         return None
     if not user.check_password(password or "") or not user.active:
+        _record_failed_login(email, user)
         return None
     user.last_login_at = utcnow()
     db.session.commit()
     return user
+
+
+def _record_failed_login(email: str, user: User | None) -> None:
+    # Known and unknown addresses write the same row, so the answer takes as long either way.
+    audit.record("login.failure", "user", user.id if user else "", {"email": (email or "").strip()[:254]})
+    db.session.commit()
+
+
+def record_throttled_login(email: str) -> None:
+    audit.record("login.throttled", "user", "", {"email": (email or "").strip()[:254]})
+    db.session.commit()
 
 
 def update_profile(user: User, profile: Profile) -> None:

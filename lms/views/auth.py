@@ -1,13 +1,13 @@
 """Login, logout, registration, invitations and password reset."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..forms import AcceptInvitationForm, ActionForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from ..i18n import current_language
 from ..models import Role, TokenPurpose
-from ..security import safe_next
+from ..security import login_limits, reset_limit, safe_next
 from ..services import accounts
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -18,7 +18,27 @@ def _profile_from(form) -> accounts.Profile:
                             organisation=form.organisation.data or "", locale=form.locale.data)
 
 
+def _throttled(view):
+    for limit in login_limits:
+        view = limit(view)
+    return view
+
+
+@bp.errorhandler(429)
+def too_many_attempts(error):
+    """Throttled: say so plainly, keep the address typed, and record it."""
+    if request.endpoint == "auth.login":
+        accounts.record_throttled_login(request.form.get("email", ""))
+        flash(_("Too many failed attempts. Please wait a while and try again, or reset your password."), "error")
+        form = LoginForm(formdata=None, email=request.form.get("email", "")[:254])
+        return render_template("auth/login.html", form=form,
+                               open_registration=current_app.config["OPEN_REGISTRATION"]), 429
+    flash(_("Too many requests. Please wait a while before you try again."), "error")
+    return render_template("auth/forgot.html", form=ForgotPasswordForm(formdata=None)), 429
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@_throttled
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(url_for("learn.dashboard")))
@@ -80,6 +100,7 @@ def accept_invitation(token):
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
+@reset_limit
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():

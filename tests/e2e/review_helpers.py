@@ -57,6 +57,16 @@ def complete_all_but(in_app, email: str, course_slug: str, lesson_slug: str, ass
         return left
 
 
+def rubric_points(in_app, course_slug: str, assignment_slug: str) -> dict:
+    """The rubric's totals: with every criterion at its second level, at its top level, and the pass points."""
+    with in_app():
+        assignment = db.session.scalar(select(Assignment).join(Course, Course.id == Assignment.course_id)
+                                       .where(Course.slug == course_slug, Assignment.slug == assignment_slug))
+        levels = [[level["points"] for level in criterion["levels"]] for criterion in assignment.criteria]
+        return {"second": sum(points[1] for points in levels), "highest": sum(points[-1] for points in levels),
+                "pass": assignment.pass_points}
+
+
 def minimal_pdf() -> bytes:
     """A one-page PDF with a correct cross-reference table: small, and a real PDF."""
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>",

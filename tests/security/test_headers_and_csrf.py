@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from .conftest import REPO
+from tests.conftest import REPO
 
 
 def test_security_headers_on_every_response(client):
