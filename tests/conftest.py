@@ -63,6 +63,7 @@ def app(database_url, tmp_path):
         "OPEN_REGISTRATION": False,
         "PASSWORD_MIN_LENGTH": 10,
         "SMTP_HOST": None,
+        "BASE_URL": "http://localhost",  # the test client's host, so absolute links resolve in tests
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

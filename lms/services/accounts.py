@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..models import Role, Token, TokenPurpose, User, utcnow
+from ..urls import external_url
 from . import audit, mail
 
 
@@ -123,7 +124,7 @@ def _issue_invitation(user: User) -> str:
 
 def _mail_invitation(user: User, raw: str, invited_by: User | None) -> None:
     try:
-        mail.send_template(user, "invitation", link=mail.external_url("auth.accept_invitation", token=raw),
+        mail.send_template(user, "invitation", link=external_url("auth.accept_invitation", token=raw),
                            invited_by=invited_by, hours=current_app.config["INVITATION_TTL_HOURS"])
     except mail.MailError:
         raise InvitationNotSent(user) from None
@@ -201,7 +202,7 @@ def request_password_reset(email: str) -> None:
     raw = _issue_token(user, TokenPurpose.PASSWORD_RESET, timedelta(minutes=ttl))
     db.session.commit()
     try:
-        mail.send_template(user, "password_reset", link=mail.external_url("auth.reset_password", token=raw), minutes=ttl)
+        mail.send_template(user, "password_reset", link=external_url("auth.reset_password", token=raw), minutes=ttl)
     except mail.MailError:
         pass  # logged by the mailer; the page must not differ, or it would tell that the account exists
 

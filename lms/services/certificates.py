@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 
 from .. import storage
+from ..urls import external_url
 from ..extensions import db
 from ..i18n import LANGUAGES, format_score
 from ..models import (Assignment, Certificate, Cohort, CohortMember, Course, Enrolment, Lesson, LessonCompletion, Module, Quiz, QuizResult,
@@ -338,7 +339,7 @@ def history(course: Course, user: User) -> list[Certificate]:
 
 
 def verify_url(certificate: Certificate) -> str:
-    return url_for("certificates.verify", public_id=certificate.public_id, _external=True)
+    return external_url("certificates.verify", public_id=certificate.public_id)
 
 
 def pdf_file(certificate: Certificate) -> Path:

@@ -27,11 +27,12 @@ from urllib.parse import urlsplit
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Certificate, utcnow
+from ..urls import external_url
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -113,12 +114,12 @@ def _iso(moment: datetime) -> str:
 
 
 def verify_url(public_id: str) -> str:
-    return url_for("certificates.verify", public_id=public_id, _external=True)
+    return external_url("certificates.verify", public_id=public_id)
 
 
 def issuer_profile(info: dict, course_slug: str) -> dict:
     """An OB 3.0 Profile from a [certificate] table ({"issuer", "issuer_url", "signer", "signer_title"})."""
-    profile = {"id": url_for("credentials.issuer", course_slug=course_slug, _external=True), "type": ["Profile"]}
+    profile = {"id": external_url("credentials.issuer", course_slug=course_slug), "type": ["Profile"]}
     if (info.get("issuer") or {}).get("en"):
         profile["name"] = info["issuer"]["en"]
     if info.get("issuer_url"):
@@ -136,7 +137,7 @@ def _achievement(certificate: Certificate, lang: str) -> dict:
     title = getattr(certificate, f"course_title_{lang}")
     default_criteria = {"en": f"Completed the course “{title}” under its completion rules.",
                         "ja": f"「{title}」の修了要件を満たしたこと。"}
-    course_url = url_for("catalog.course", slug=certificate.course_slug, _external=True)
+    course_url = external_url("catalog.course", slug=certificate.course_slug)
     return {
         "id": f"{course_url}#achievement-{lang}",
         "type": ["Achievement"],
@@ -150,7 +151,7 @@ def _achievement(certificate: Certificate, lang: str) -> dict:
 
 
 def _status_list_url(course_slug: str) -> str:
-    return url_for("credentials.revocation_list", course_slug=course_slug, _external=True)
+    return external_url("credentials.revocation_list", course_slug=course_slug)
 
 
 def build_credential(certificate: Certificate) -> dict:
@@ -196,7 +197,7 @@ def build_credential(certificate: Certificate) -> dict:
 def _sign(payload: dict) -> str:
     jwk = public_jwk()
     # OB 3.0 8.2.3: "typ", if present, MUST be "JWT"; "kid" a URI that dereferences to the JWK.
-    header = {"alg": "EdDSA", "typ": "JWT", "kid": url_for("credentials.jwks", _external=True) + "#" + jwk["kid"]}
+    header = {"alg": "EdDSA", "typ": "JWT", "kid": external_url("credentials.jwks") + "#" + jwk["kid"]}
     signing_input = ".".join(_b64(json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode())
                              for part in (header, payload))
     return signing_input + "." + _b64(signing_key().sign(signing_input.encode("ascii")))
@@ -225,7 +226,7 @@ def revocation_list_jwt(course_slug: str) -> str:
         "@context": [VC_CONTEXT],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": url_for("credentials.issuer", course_slug=course_slug, _external=True),
+        "issuer": external_url("credentials.issuer", course_slug=course_slug),
         "validFrom": _iso(now),
         # Multibase "u": base64url without padding, of the GZIP-compressed bitstring.
         "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList", "statusPurpose": "revocation",

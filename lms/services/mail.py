@@ -15,18 +15,10 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 
 log = logging.getLogger(__name__)
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute URL, also from the CLI, where there is no request to take the host from."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
 
 
 def send_template(recipient, template: str, **context) -> EmailMessage:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Notification, User, utcnow
+from ..urls import external_url
 from . import mail
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def deliver(outgoing: list[Outgoing]) -> int:
     sent = 0
     for item in outgoing:
         try:
-            mail.send_template(item.recipient, item.template, url=mail.external_url("main.index").rstrip("/")
+            mail.send_template(item.recipient, item.template, url=external_url("main.index").rstrip("/")
                                + item.context["link"], **item.context)
             sent += 1
         except mail.MailError:

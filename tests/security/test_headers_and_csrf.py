@@ -90,3 +90,13 @@ def test_no_secrets_are_tracked():
         path = REPO / name
         if path.suffix in {".py", ".toml", ".cfg", ".ini", ".md", ".txt", ".html", ".sh", ""} and path.is_file():
             assert not pattern.search(path.read_text(encoding="utf-8", errors="ignore")), name
+
+
+def test_links_in_mail_ignore_a_forged_host_header(app, client, make_user, outbox):
+    from lms.services import accounts
+
+    make_user("trainee", email="ken@example.org")
+    with app.test_request_context("/auth/forgot", base_url="http://evil.example"):  # a request with a forged Host
+        accounts.request_password_reset("ken@example.org")
+    [message] = outbox()
+    assert "http://localhost/auth/reset/" in message and "evil.example" not in message
