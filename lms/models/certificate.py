@@ -13,14 +13,17 @@ from .course import Course
 from .user import User
 
 
+IN_FORCE = "revoked_at IS NULL AND replaced_at IS NULL"
+
+
 class Certificate(db.Model):
     """What was certified, copied at issue time: later edits to the course or the profile change nothing here."""
 
     __table_args__ = (
-        # At most one certificate in force per trainee and course; a revoked one makes room for a reissue.
-        # Partial unique indexes exist on both SQLite and PostgreSQL.
+        # At most one certificate in force per trainee and course; a revoked one, or an expired one replaced by
+        # a renewal, makes room for the next. Partial unique indexes exist on both SQLite and PostgreSQL.
         Index("uq_certificate_in_force", "user_id", "course_id", unique=True,
-              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+              sqlite_where=text(IN_FORCE), postgresql_where=text(IN_FORCE)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -49,6 +52,9 @@ class Certificate(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    # Set when an expired certificate is renewed by a new one (it stays on record as expired).
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # The rendered PDF's stored name (see lms/storage.py), once rendered.
     pdf_name: Mapped[str | None] = mapped_column(String(32))

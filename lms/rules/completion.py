@@ -37,6 +37,7 @@ class Record:
 
     enrolled: bool = True
     named: bool = True  # has a name in Latin script, which the certificate must show
+    unprintable: str = ""  # characters of the name the certificate's fonts cannot draw
     lessons_done: set[int] = field(default_factory=set)
     quizzes: dict[int, QuizStanding] = field(default_factory=dict)  # quiz id ->
     submissions: dict[int, str] = field(default_factory=dict)  # assignment id -> workflow state
@@ -53,7 +54,10 @@ def missing(requirements: list[Requirement], min_quiz_score: float | None, recor
     """Why ``record`` does not complete the course, in course order; an empty list means it does."""
     if not record.enrolled:
         return [Reason("not_enrolled")]
-    reasons = []
+    # First, because only the trainee can fix it and a long list would hide it.
+    reasons = [] if record.named else [Reason("name_missing")]
+    if record.unprintable:
+        reasons.append(Reason("name_unprintable", numbers=(record.unprintable,)))
     for item in requirements:
         reason = _step_reason(item, record)
         if reason is not None:
@@ -61,8 +65,6 @@ def missing(requirements: list[Requirement], min_quiz_score: float | None, recor
     average = quiz_average(requirements, record)
     if min_quiz_score is not None and average is not None and average < min_quiz_score:
         reasons.append(Reason("quiz_average", numbers=(average, min_quiz_score)))
-    if not record.named:
-        reasons.append(Reason("name_missing"))
     return reasons
 
 
@@ -116,6 +118,9 @@ def explain(reason: Reason, language: str) -> str:
         return _("Assignment “%(title)s” has not been submitted.", title=title)
     if reason.code == "name_missing":
         return _("Add your name in Latin script to your profile: the certificate shows it.")
+    if reason.code == "name_unprintable":
+        return _("Your name contains characters the certificate cannot print (%(chars)s); "
+                 "please contact the program office.", chars=reason.numbers[0])
     if reason.code == "quiz_average":
         average, minimum = reason.numbers
         return _("Your average quiz score is %(average)s%%; the course requires at least %(minimum)s%%.",

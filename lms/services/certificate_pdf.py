@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import segno
@@ -20,13 +19,13 @@ from flask_babel import force_locale
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, WrapMode
 
+from ..fonts import FALLBACK_FONT_PATH, FONT_PATH
 from ..i18n import PROGRAM_LABELS, TIMEZONE
 from ..models import Certificate
 
-# IPAexGothic (IPA Font License, licence file alongside): never a system font, so every server
-# renders the same glyphs. fpdf2 embeds only the glyphs used.
-FONT_PATH = Path(__file__).resolve().parent.parent / "fonts" / "ipaexg.ttf"
+# Never a system font, so every server renders the same glyphs; fpdf2 embeds only the glyphs used.
 FONT = "IPAexGothic"
+FALLBACK_FONT = "DejaVuSans"  # Latin letters IPAexGothic lacks
 TOKYO = ZoneInfo(TIMEZONE)
 
 # Geometry in millimetres; A4 landscape.
@@ -88,6 +87,8 @@ def render(certificate: Certificate, verify_url: str) -> bytes:
 def _new_document(certificate: Certificate) -> FPDF:
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.add_font(FONT, fname=FONT_PATH)
+    pdf.add_font(FALLBACK_FONT, fname=FALLBACK_FONT_PATH)
+    pdf.set_fallback_fonts([FALLBACK_FONT])
     # Everything is placed at computed positions: an automatic page break could only add a stray page.
     pdf.set_auto_page_break(False)
     # Metadata from the snapshot, so rendering the same certificate twice gives the same bytes.
@@ -244,3 +245,4 @@ def _date_ja(value: datetime) -> str:
 
 def _date_en(value: datetime) -> str:
     return format_date(value.astimezone(TOKYO).date(), "d MMMM y", locale="en")
+

@@ -28,10 +28,12 @@ from sqlalchemy.orm import load_only
 from .. import storage
 from ..urls import external_url
 from ..extensions import db
+from ..fonts import unprintable
 from ..i18n import LANGUAGES, format_score
 from ..models import (Assignment, Certificate, Cohort, CohortMember, Course, Enrolment, Lesson, LessonCompletion, Module, Quiz, QuizResult,
                       Submission, User, utcnow)
 from ..rules import review
+from ..rules.review import PROGRAM_TIMEZONE
 from ..rules.completion import ASSIGNMENT, LESSON, QUIZ, QuizStanding, Reason, Record, Requirement, missing
 from . import audit, notifications, people
 
@@ -114,19 +116,30 @@ class Standing:
     user: User
     reasons: list[Reason]
     record: Record
-    certificate: Certificate | None  # the one in force (not revoked), if any
+    certificate: Certificate | None  # the one in force (not revoked, not replaced), if any; it may have expired
+    had_certificate: bool = False  # any certificate of this course, revoked or replaced ones included
     approved_at: dict[int, datetime] = field(default_factory=dict)  # assignment id ->
 
     @property
     def eligible(self) -> bool:
         return not self.reasons
 
+    @property
+    def expired(self) -> bool:
+        return self.certificate is not None and self.certificate.status(clock()) == "expired"
+
+    @property
+    def current(self) -> Certificate | None:
+        """The certificate that is valid now, if any."""
+        return None if self.expired else self.certificate
+
 
 def standings(course: Course, users: list[User], reqs: Requirements | None = None) -> dict[int, Standing]:
     """Eligibility and certificates of these trainees in this course: five queries for any number of them."""
     reqs = reqs or requirements(course)
     ids = [user.id for user in users]
-    records = {user.id: Record(enrolled=False, named=bool(user.name_latin.strip())) for user in users}
+    records = {user.id: Record(enrolled=False, named=bool(user.name_latin.strip()),
+                               unprintable=unprintable(user.name_ja + user.name_latin)) for user in users}
     approved_at: dict[int, dict[int, datetime]] = defaultdict(dict)
     if ids:
         for user_id in db.session.scalars(select(Enrolment.user_id).where(
@@ -146,24 +159,23 @@ def standings(course: Course, users: list[User], reqs: Requirements | None = Non
             records[user_id].submissions[assignment_id] = state
             if state == review.APPROVED:
                 approved_at[user_id][assignment_id] = updated_at
-    in_force = certificates_in_force(course, ids)
+    in_force, had = {}, set()
+    if ids:
+        for certificate in db.session.scalars(select(Certificate).where(
+                Certificate.course_id == course.id, Certificate.user_id.in_(ids))):
+            had.add(certificate.user_id)
+            if certificate.revoked_at is None and certificate.replaced_at is None:
+                in_force[certificate.user_id] = certificate
     result = {}
     for user in users:
         record = records[user.id]
         reasons = missing(reqs.items, reqs.min_quiz_score, record)
-        result[user.id] = Standing(user, reasons, record, in_force.get(user.id), approved_at[user.id])
+        result[user.id] = Standing(user, reasons, record, in_force.get(user.id), user.id in had, approved_at[user.id])
     return result
 
 
 def standing(user: User, course: Course) -> Standing:
     return standings(course, [user])[user.id]
-
-
-def certificates_in_force(course: Course, user_ids: list[int]) -> dict[int, Certificate]:
-    if not user_ids:
-        return {}
-    return {c.user_id: c for c in db.session.scalars(select(Certificate).where(
-        Certificate.course_id == course.id, Certificate.user_id.in_(user_ids), Certificate.revoked_at.is_(None)))}
 
 
 # --- issuing
@@ -213,10 +225,23 @@ def criteria_text(completion: dict) -> dict:
 
 
 def add_months(moment: datetime, months: int) -> datetime:
-    """The same day ``months`` later (the month's last day when it is shorter)."""
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+    """The same calendar day in Tokyo ``months`` later (the month's last day when it is shorter)."""
+    local = moment.astimezone(PROGRAM_TIMEZONE)
+    month_index = local.month - 1 + months
+    year, month = local.year + month_index // 12, month_index % 12 + 1
+    later = local.replace(year=year, month=month, day=min(local.day, calendar.monthrange(year, month)[1]))
+    return later.astimezone(moment.tzinfo)
+
+
+def _replace(expired: Certificate, by: User) -> bool:
+    """Renewal: take an expired certificate out of force (it stays on record); False if someone else did."""
+    replaced = db.session.execute(update(Certificate).where(
+        Certificate.id == expired.id, Certificate.replaced_at.is_(None), Certificate.revoked_at.is_(None))
+        .values(replaced_at=clock())).rowcount
+    if replaced:
+        audit.record("certificate.replace", "certificate", expired.public_id,
+                     {"user_id": expired.user_id, "course": expired.course_slug}, actor=by)
+    return bool(replaced)
 
 
 def _insert(certificate: Certificate, by: User | None) -> bool:
@@ -228,7 +253,7 @@ def _insert(certificate: Certificate, by: User | None) -> bool:
         return False
     audit.record("certificate.issue", "certificate", certificate.public_id,
                  {"user_id": certificate.user_id, "course": certificate.course_slug,
-                  "automatic": by is None}, actor=by)
+                  "automatic": by is None}, actor=by, system=by is None)
     return True
 
 
@@ -259,10 +284,12 @@ def issue(course: Course, users: list[User], by: User) -> IssueReport:
     reqs = requirements(course)
     report = IssueReport()
     for state in standings(course, users, reqs).values():
-        if state.certificate is not None:
+        if state.current is not None:
             report.already += 1
         elif not state.eligible:
             report.not_eligible += 1
+        elif state.certificate is not None and not _replace(state.certificate, by):
+            report.already += 1  # another admin renewed it a moment ago
         else:
             certificate = _new_certificate(course, state, reqs, by)
             if _insert(certificate, by):
@@ -276,12 +303,15 @@ def issue(course: Course, users: list[User], by: User) -> IssueReport:
 
 
 def issue_if_complete(user: User, course: Course) -> Certificate | None:
-    """For automatic courses: issue the moment the last requirement is met. Safe to call at any time."""
+    """For automatic courses: issue the moment the last requirement is met. Safe to call at any time.
+
+    Only a first certificate is automatic: after a revocation or an expiry, the program office decides.
+    """
     if not issues_automatically(course):
         return None
     reqs = requirements(course)
     state = standings(course, [user], reqs)[user.id]
-    if state.certificate is not None or not state.eligible:
+    if state.had_certificate or not state.eligible:
         return None
     certificate = _new_certificate(course, state, reqs, None)
     if not _insert(certificate, None):
@@ -319,6 +349,13 @@ def revoke(certificate: Certificate, by: User, reason: str) -> None:
 
 
 # --- reading
+
+
+def courses_with_certificates() -> list[Course]:
+    """Courses that issue certificates, or issued some before their [certificate] table was removed."""
+    issued = set(db.session.scalars(select(Certificate.course_id).distinct()))
+    return [course for course in db.session.scalars(select(Course).order_by(Course.program, Course.position))
+            if offers_certificate(course) or course.id in issued]
 
 
 def by_public_id(public_id: str) -> Certificate | None:
@@ -371,7 +408,7 @@ def linkedin_url(certificate: Certificate) -> str:
     from ..i18n import current_language
 
     lang = current_language()
-    issued = certificate.issued_at
+    issued = certificate.issued_at.astimezone(PROGRAM_TIMEZONE)  # the date printed on the certificate
     fields = {
         "startTask": "CERTIFICATION_NAME",
         "name": certificate.course_title_ja if lang == "ja" else certificate.course_title_en,
@@ -380,7 +417,8 @@ def linkedin_url(certificate: Certificate) -> str:
         "certUrl": verify_url(certificate), "certId": certificate.public_id,
     }
     if certificate.expires_at:
-        fields.update(expirationYear=certificate.expires_at.year, expirationMonth=certificate.expires_at.month)
+        expires = certificate.expires_at.astimezone(PROGRAM_TIMEZONE)
+        fields.update(expirationYear=expires.year, expirationMonth=expires.month)
     return "https://www.linkedin.com/profile/add?" + urlencode(fields)
 
 
@@ -401,8 +439,8 @@ def admin_list(course: Course, cohort: Cohort | None, show: str, page: int, per_
     Eligibility needs every requirement of every trainee, so the filter runs here rather than in SQL;
     a program's course has hundreds of trainees, not millions.
     """
-    query = (select(User).join(Enrolment, Enrolment.user_id == User.id).where(Enrolment.course_id == course.id)
-             .order_by(User.name_latin, User.id))
+    query = (select(User).join(Enrolment, Enrolment.user_id == User.id)
+             .where(Enrolment.course_id == course.id, User.is_trainee.is_(True)).order_by(User.name_latin, User.id))
     if cohort is not None:
         query = query.where(exists(select(CohortMember.id).where(
             CohortMember.cohort_id == cohort.id, CohortMember.user_id == User.id, CohortMember.role == "trainee")))
@@ -410,9 +448,9 @@ def admin_list(course: Course, cohort: Cohort | None, show: str, page: int, per_
     rows = list(standings(course, users).values())
     groups = {
         "all": rows,
-        "eligible": [r for r in rows if r.eligible and r.certificate is None],
-        "certified": [r for r in rows if r.certificate is not None],
-        "in_progress": [r for r in rows if not r.eligible and r.certificate is None],
+        "eligible": [r for r in rows if r.eligible and r.current is None],
+        "certified": [r for r in rows if r.current is not None],
+        "in_progress": [r for r in rows if not r.eligible and r.current is None],
     }
     chosen = groups[show]
     pages = max(1, -(-len(chosen) // per_page))

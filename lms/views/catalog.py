@@ -39,9 +39,11 @@ def course(slug):
     certificate = None
     if view.enrolled and certificates.offers_certificate(course):
         certificate = certificates.standing(current_user, course)
-        if certificate.eligible and certificate.certificate is None and certificates.issues_automatically(course):
+        if certificate.eligible and not certificate.had_certificate and certificates.issues_automatically(course):
             # Completed by a path that issues nothing itself (a quiz closed by its deadline, a re-import).
-            certificate.certificate = certificates.issue_if_complete(current_user, course)
+            issued = certificates.issue_if_complete(current_user, course)
+            if issued is not None:
+                certificate = certificates.standing(current_user, course)
     return render_template("catalog/course.html", view=view, can_read=can_read, certificate=certificate,
                            explain=explain, lang=current_language())
 

@@ -84,8 +84,7 @@ def status_json(public_id):
 @bp.get("/admin/certificates")
 @role_required(Role.ADMIN)
 def admin_index():
-    courses = [c for c in db.session.scalars(select(Course).order_by(Course.program, Course.position))
-               if certificates.offers_certificate(c)]
+    courses = certificates.courses_with_certificates()
     course = next((c for c in courses if c.slug == request.args.get("course")), courses[0] if courses else None)
     cohorts = list(db.session.scalars(select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.id.desc())))
     cohort = next((c for c in cohorts if str(c.id) == request.args.get("cohort")), None)

@@ -28,9 +28,14 @@ def too_many_requests(error):
     return _error(429, "too many requests; try again in a minute")
 
 
-def _course_with_certificate(course_slug: str) -> Course | None:
+def _issuer_info(course_slug: str) -> dict | None:
+    """The course's [certificate] table; if it was removed, the last issued certificate's copy of it, so that
+    credentials already out in the world keep a resolvable issuer and revocation list."""
     course = db.session.scalar(select(Course).where(Course.slug == course_slug))
-    return course if course is not None and course.certificate_info else None
+    if course is not None and course.certificate_info:
+        return course.certificate_info
+    return db.session.scalar(select(Certificate.issuer).where(Certificate.course_slug == course_slug)
+                             .order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(1))
 
 
 @bp.get("/.well-known/jwks.json")
@@ -43,15 +48,15 @@ def jwks():
 
 @bp.get("/api/v1/issuers/<course_slug>")
 def issuer(course_slug):
-    course = _course_with_certificate(course_slug)
-    if course is None:
+    info = _issuer_info(course_slug)
+    if info is None:
         return _error(404, "no such issuer")
-    return jsonify({"@context": [service.OB_CONTEXT], **service.issuer_profile(course.certificate_info, course_slug)})
+    return jsonify({"@context": [service.OB_CONTEXT], **service.issuer_profile(info, course_slug)})
 
 
 @bp.get("/api/v1/issuers/<course_slug>/revocations")
 def revocation_list(course_slug):
-    if _course_with_certificate(course_slug) is None:
+    if _issuer_info(course_slug) is None:
         return _error(404, "no such issuer")
     response = Response(service.revocation_list_jwt(course_slug), mimetype=JWT_MEDIA_TYPE)
     # Short: a revocation should reach verifiers that cache the list within minutes.

@@ -29,7 +29,8 @@ def admin(make_user):
 
 def in_force(user, course):
     return list(db.session.scalars(select(Certificate).where(
-        Certificate.user_id == user.id, Certificate.course_id == course.id, Certificate.revoked_at.is_(None))))
+        Certificate.user_id == user.id, Certificate.course_id == course.id, Certificate.revoked_at.is_(None),
+        Certificate.replaced_at.is_(None))))
 
 
 def test_automatic_course_issues_when_the_last_lesson_is_done(app, tmp_path, trainee):
@@ -134,7 +135,7 @@ def test_the_certificate_is_a_snapshot(app, tmp_path, trainee, admin):
     assert "3" in certificate.issuer["criteria"]["ja"]
 
 
-def test_revocation_needs_a_reason_is_recorded_and_allows_a_reissue(app, tmp_path, trainee, admin):
+def test_revocation_needs_a_reason_is_recorded_and_an_admin_may_reissue(app, tmp_path, trainee, admin):
     course = import_certified_course(tmp_path)
     enrol_in(trainee, course)
     complete_everything(trainee, course)
@@ -145,7 +146,9 @@ def test_revocation_needs_a_reason_is_recorded_and_allows_a_reissue(app, tmp_pat
         certificates.revoke(first, admin, "Issued to the wrong person")
         with pytest.raises(CertificateError):
             certificates.revoke(first, admin, "twice")
-        second = certificates.issue_if_complete(trainee, course)
+        # Completing again does not bring a revoked certificate back by itself: the program office decides.
+        assert certificates.issue_if_complete(trainee, course) is None
+        [second] = certificates.issue(course, [trainee], admin).issued
     db.session.expire_all()
     first = db.session.get(Certificate, first.id)
     assert first.status(datetime.now(timezone.utc)) == "revoked"
@@ -215,3 +218,108 @@ def test_standings_take_a_fixed_number_of_queries(app, tmp_path, make_user, coun
             certificates.standings(course, users)
         counts.append(q.count)
     assert counts[0] == counts[1] <= 8
+
+
+def test_opening_the_course_page_does_not_undo_a_revocation(app, tmp_path, trainee, admin, make_client):
+    course = import_certified_course(tmp_path)
+    enrol_in(trainee, course)
+    complete_everything(trainee, course)
+    client = make_client()
+    client.login(trainee)
+    client.get(f"/courses/{course.slug}/")  # completion noticed here: issued automatically
+    [first] = in_force(trainee, course)
+    with app.test_request_context():
+        certificates.revoke(first, admin, "Plagiarism")
+    page = client.get(f"/courses/{course.slug}/").get_data(as_text=True)
+    assert in_force(trainee, course) == []
+    assert "program office" in page
+
+
+def test_an_expired_certificate_can_be_renewed_by_an_admin(app, tmp_path, trainee, admin):
+    course = import_certified_course(tmp_path, issue="automatic", extra="valid_months = 12")
+    enrol_in(trainee, course)
+    complete_everything(trainee, course)
+    with app.test_request_context():
+        first = certificates.issue_if_complete(trainee, course)
+    first.expires_at = datetime.now(timezone.utc) - timedelta(days=1)
+    db.session.commit()
+    state = certificates.standing(trainee, course)
+    assert state.expired and state.current is None and state.eligible
+    with app.test_request_context():
+        assert certificates.issue_if_complete(trainee, course) is None  # renewal is not automatic
+        report = certificates.issue(course, [trainee], admin)
+        again = certificates.issue(course, [trainee], admin)
+    [second] = report.issued
+    assert again.already == 1 and not again.issued
+    db.session.expire_all()
+    old = db.session.get(Certificate, first.id)
+    assert old.replaced_at is not None and old.status(datetime.now(timezone.utc)) == "expired"
+    assert [c.id for c in in_force(trainee, course)] == [second.id]
+    assert certificates.standing(trainee, course).current.id == second.id
+
+
+def test_automatic_issue_is_recorded_as_the_systems_not_the_mentors(app, tmp_path, trainee, make_user):
+    course = import_certified_course(tmp_path)
+    enrol_in(trainee, course)
+    complete_everything(trainee, course)
+    mentor = make_user("mentor")
+    with app.test_request_context():
+        from flask_login import login_user
+
+        login_user(mentor)  # the mentor's approval is what completes the course
+        certificates.issue_if_complete(trainee, course)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.issue"))
+    assert event.actor_id is None and event.details["automatic"] is True
+
+
+def test_expiry_and_linkedin_dates_are_tokyo_calendar_dates(app, tmp_path, trainee, monkeypatch):
+    course = import_certified_course(tmp_path, extra="valid_months = 1")
+    enrol_in(trainee, course)
+    complete_everything(trainee, course)
+    moment = datetime(2026, 1, 30, 16, 0, tzinfo=timezone.utc)  # 31 January, 01:00 in Tokyo
+    monkeypatch.setattr(certificates, "clock", lambda: moment)
+    with app.test_request_context():
+        certificate = certificates.issue_if_complete(trainee, course)
+        link = certificates.linkedin_url(certificate)
+    tokyo = certificate.expires_at.astimezone(certificates.PROGRAM_TIMEZONE)
+    assert (tokyo.month, tokyo.day) == (2, 28)
+    assert "issueYear=2026&issueMonth=1&" in link and "expirationMonth=2" in link
+
+
+def test_a_name_the_certificate_cannot_print_is_a_reason(app, tmp_path, make_user):
+    course = import_certified_course(tmp_path)
+    trainee = make_user("trainee", name_ja="\U00020bb7田 太郎", name_latin="Taro Yoshida")
+    enrol_in(trainee, course)
+    complete_everything(trainee, course)
+    reasons = certificates.standing(trainee, course).reasons
+    assert [(r.code, r.numbers) for r in reasons] == [("name_unprintable", ("\U00020bb7",))]
+    with app.test_request_context():
+        assert certificates.issue_if_complete(trainee, course) is None
+
+
+def test_vietnamese_and_turkish_names_print(app, tmp_path, make_user):
+    from lms.fonts import unprintable
+
+    assert unprintable("Nguyễn Thị Hằng Gülşen Ğİ 山田 花子 髙橋") == ""
+
+
+def test_the_pdf_link_ignores_a_forged_host_header(app, tmp_path, trainee):
+    course = import_certified_course(tmp_path)
+    enrol_in(trainee, course)
+    complete_everything(trainee, course)
+    with app.test_request_context():
+        certificate = certificates.issue_if_complete(trainee, course)
+    with app.test_request_context("/", base_url="http://evil.example"):
+        assert certificates.verify_url(certificate) == f"http://localhost/verify/{certificate.public_id}"
+
+
+def test_issuer_and_revocation_list_outlive_the_certificate_table(app, tmp_path, trainee, client):
+    course = import_certified_course(tmp_path)
+    enrol_in(trainee, course)
+    complete_everything(trainee, course)
+    with app.test_request_context():
+        certificates.issue_if_complete(trainee, course)
+    course.certificate_info = {}
+    db.session.commit()
+    assert client.get(f"/api/v1/issuers/{course.slug}").get_json()["name"].startswith("Kanagawa")
+    assert client.get(f"/api/v1/issuers/{course.slug}/revocations").status_code == 200

@@ -47,9 +47,15 @@ def test_not_enrolled_is_the_only_reason():
     ({"submissions": {20: "resubmitted"}}, [("assignment_waiting", "Business plan")]),
     ({"submissions": {20: "revision_requested"}}, [("assignment_revision", "Business plan")]),
     ({"named": False}, [("name_missing", None)]),
+    ({"unprintable": "\U00020bb7"}, [("name_unprintable", None)]),
 ])
 def test_each_missing_requirement_gives_its_reason(changes, expected):
     assert codes(missing(ALL, None, done(**changes))) == expected
+
+
+def test_name_problems_come_first_so_a_long_list_cannot_hide_them():
+    record = Record(named=False, lessons_done=set())
+    assert [r.code for r in missing(ALL, None, record)][:2] == ["name_missing", "lesson_not_done"]
 
 
 def test_reasons_follow_course_order():
@@ -88,6 +94,7 @@ def test_only_required_steps_count():
     (Reason("assignment_revision", TASK.title), "事業計画", "needs a revision"),
     (Reason("assignment_not_submitted", TASK.title), "事業計画", "has not been submitted"),
     (Reason("name_missing"), "ローマ字", "Latin script"),
+    (Reason("name_unprintable", numbers=("\U00020bb7",)), "印字できない文字（\U00020bb7）", "cannot print (\U00020bb7)"),
     (Reason("quiz_average", numbers=(62.5, 70.0)), "62.5", "62.5%"),
 ])
 def test_reasons_read_in_each_language(app, reason, ja, en):
