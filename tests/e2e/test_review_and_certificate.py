@@ -154,7 +154,7 @@ def test_cohort_review_revision_certificate_and_revocation(open_as, in_app, tmp_
 
     trainee.locator("button[name=action][value=submit]").click()
     expect(flash(trainee)).to_have_text("提出しました。メンターに通知しました。レビューが届いたらお知らせします。")
-    expect(trainee.locator(".badge.state-submitted")).to_be_visible()
+    expect(trainee.locator(".badge.state-submitted")).to_have_text("提出済み")
     expect(trainee.locator("p.notice")).to_contain_text("メンターがレビューしています")
     expect(trainee.locator("textarea[name^='section-']")).to_have_count(0)  # frozen once submitted
 

@@ -149,6 +149,9 @@ def test_write_submit_revise_resubmit_approve(world, as_, outbox, app):
     assert submission_of(trainee).state == "revision_requested"
     page = t.get(URL).get_data(as_text=True)
     assert "<strong>interview</strong>" in page and "Which clinics?" in page and "Revise your work" in page
+    # The section comment stands beside the field to revise, before anything is saved.
+    form = page[page.index('class="assignment-form"'):]
+    assert "Mentor comment on the previous version" in form and "Which clinics?" in form
     assert "Revision requested" in as_text(outbox()[-1]) and trainee.email in as_text(outbox()[-1])
 
     assert save(t, trainee, problem="Clinics in Kawasaki lack a test", action="submit").status_code == 302
