@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-e2e test-all install install-dev translations extract-messages update-catalogs db courses demo clean
+.PHONY: run test test-e2e test-all install install-dev translations extract-messages update-catalogs db courses demo clean bench
 
 # Installed marker files: reinstall when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -23,6 +23,10 @@ $(VENV)/.installed-dev: pyproject.toml
 
 $(VENV)/.installed-e2e: pyproject.toml $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet -e '.[dev,e2e]'
+	touch $@
+
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -e '.[prod,dev]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -63,6 +67,14 @@ test: $(VENV)/.installed-dev
 test-e2e: $(VENV)/.installed-e2e
 	$(BIN)/pybabel compile -d translations --statistics
 	LMS_E2E=1 $(BIN)/python -m pytest tests/e2e -p no:cacheprovider
+
+## Performance report: seeds a small and a large program into fresh databases (SQLite; PostgreSQL too when
+## LMS_DATABASE_URL is set), measures the key pages in-process and under gunicorn + wrk on 127.0.0.1, and writes
+## bench/REPORT.md and bench/results/<date>-<db>.md/.json. BENCH_SCALE=small for a quick run.
+bench: $(VENV)/.installed-bench
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/pybabel compile -d translations --statistics
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-results translations/*/LC_MESSAGES/*.mo
