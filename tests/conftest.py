@@ -124,6 +124,16 @@ def make_client(app):
 
 
 @pytest.fixture
+def as_(make_client):
+    """``as_(user)``: a client logged in as ``user``."""
+    def login(user):
+        client = make_client()
+        client.login(user)
+        return client
+    return login
+
+
+@pytest.fixture
 def make_user(app):
     counter = iter(range(1, 100000))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..i18n import format_score
 from . import review
@@ -96,26 +97,25 @@ def _step_reason(item: Requirement, record: Record) -> Reason | None:
     return Reason("assignment_not_submitted", item.title)
 
 
+# What each reason says about the step it names.
+_STEP_MESSAGES = {
+    "lesson_not_done": _l("Lesson “%(title)s” is not marked as complete."),
+    "quiz_not_taken": _l("Quiz “%(title)s” has not been taken."),
+    "quiz_not_passed": _l("Quiz “%(title)s” is not passed yet."),
+    "quiz_used_up": _l("Quiz “%(title)s” was not passed and no attempts remain; please contact the program office."),
+    "assignment_waiting": _l("Assignment “%(title)s” is waiting for review."),
+    "assignment_revision": _l("Assignment “%(title)s” needs a revision."),
+    "assignment_not_submitted": _l("Assignment “%(title)s” has not been submitted."),
+}
+
+
 def explain(reason: Reason, language: str) -> str:
     """The reason as a sentence in the current locale; ``language`` picks the step's title."""
-    title = (reason.title or {}).get(language) or (reason.title or {}).get("en", "")
+    if reason.code in _STEP_MESSAGES:
+        title = (reason.title or {}).get(language) or (reason.title or {}).get("en", "")
+        return str(_STEP_MESSAGES[reason.code]) % {"title": title}
     if reason.code == "not_enrolled":
         return _("You are not enrolled in this course.")
-    if reason.code == "lesson_not_done":
-        return _("Lesson “%(title)s” is not marked as complete.", title=title)
-    if reason.code == "quiz_not_taken":
-        return _("Quiz “%(title)s” has not been taken.", title=title)
-    if reason.code == "quiz_not_passed":
-        return _("Quiz “%(title)s” is not passed yet.", title=title)
-    if reason.code == "quiz_used_up":
-        return _("Quiz “%(title)s” was not passed and no attempts remain; please contact the program office.",
-                 title=title)
-    if reason.code == "assignment_waiting":
-        return _("Assignment “%(title)s” is waiting for review.", title=title)
-    if reason.code == "assignment_revision":
-        return _("Assignment “%(title)s” needs a revision.", title=title)
-    if reason.code == "assignment_not_submitted":
-        return _("Assignment “%(title)s” has not been submitted.", title=title)
     if reason.code == "name_missing":
         return _("Add your name in Latin script to your profile: the certificate shows it.")
     if reason.code == "name_unprintable":

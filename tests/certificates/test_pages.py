@@ -29,15 +29,6 @@ def world(app, tmp_path, make_user):
     return people
 
 
-@pytest.fixture
-def as_(make_client):
-    def login(user):
-        client = make_client()
-        client.login(user)
-        return client
-    return login
-
-
 def issue_to(world, user=None):
     user = user or world["trainee"]
     complete_everything(user, world["course"])

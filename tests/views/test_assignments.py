@@ -57,16 +57,6 @@ def world(app, tmp_path, make_user):
     return people
 
 
-@pytest.fixture
-def as_(make_client):
-    """``as_(user)``: a logged-in client."""
-    def login(user):
-        client = make_client()
-        client.login(user)
-        return client
-    return login
-
-
 def lock_of(user) -> str:
     submission = db.session.scalar(select(Submission).where(Submission.user_id == user.id))
     db.session.refresh(submission) if submission else None
