@@ -15,7 +15,7 @@ from datetime import datetime
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -89,6 +89,24 @@ def allocation_clause(mentor_id: int, trainee_column, course_column):
     directly = exists(select(MentorAllocation.id).where(MentorAllocation.mentor_id == mentor_id,
                                                         MentorAllocation.trainee_id == trainee_column))
     return or_(through_cohort, directly)
+
+
+def allocated_to(mentor_id: int, trainee_column, course_column):
+    """The rule of ``allocation_clause`` for one known mentor, as uncorrelated IN lists.
+
+    For the queue: the database builds the mentor's (trainee, course) pairs once and looks each submission
+    up in them, instead of running a correlated EXISTS per submission of the whole program.
+    """
+    as_trainee, as_mentor = aliased(CohortMember), aliased(CohortMember)
+    through_cohort = (
+        select(as_trainee.user_id, CohortCourse.course_id)
+        .join(as_mentor, and_(as_mentor.cohort_id == as_trainee.cohort_id, as_mentor.role == "mentor",
+                              as_mentor.user_id == mentor_id))
+        .join(CohortCourse, CohortCourse.cohort_id == as_trainee.cohort_id)
+        .where(as_trainee.role == "trainee")
+    )
+    directly = select(MentorAllocation.trainee_id).where(MentorAllocation.mentor_id == mentor_id)
+    return or_(tuple_(trainee_column, course_column).in_(through_cohort), trainee_column.in_(directly))
 
 
 def is_allocated(mentor: User, trainee_id: int, course_id: int) -> bool:
@@ -579,7 +597,7 @@ def review_queue(reviewer: User, filters: QueueFilters, page: int) -> Queue:
     """Submissions for this reviewer, oldest waiting first, with counts per status: five queries."""
     scope = [Submission.state != rules.DRAFT]
     if not reviewer.is_admin:
-        scope.append(allocation_clause(reviewer.id, Submission.user_id, Submission.course_id))
+        scope.append(allocated_to(reviewer.id, Submission.user_id, Submission.course_id))
     if filters.course_id:
         scope.append(Submission.course_id == filters.course_id)
     if filters.assignment_id:

@@ -149,10 +149,12 @@ def queue():
 
 def _reviewable(submission_id):
     submission = assignments.get_submission(submission_id)
-    if submission is None or submission.state == rules.DRAFT or not assignments.can_view(current_user, submission):
+    if submission is None or submission.state == rules.DRAFT:
         abort(404)  # a draft is the trainee's own; nobody else learns it exists
+    if current_user.id == submission.user_id:
+        abort(403)  # their own work: they see it on the assignment page, and nobody reviews their own work
     if not assignments.can_review(current_user, submission):
-        abort(403)
+        abort(404)  # one allocation check; whoever may not review it does not learn it exists
     return submission
 
 

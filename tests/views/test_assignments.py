@@ -541,3 +541,27 @@ def test_submitted_text_and_comments_come_out_inert(world, as_):
     for page in (t.get(URL).get_data(as_text=True), m.get(f"/submissions/{submission.id}").get_data(as_text=True)):
         assert "<script>alert" not in page and "onerror=" not in page.replace("onerror=alert(2)&gt;", "")
         assert 'href="javascript:' not in page and 'href="data:' not in page
+
+
+def test_the_queue_and_the_permission_check_agree_on_allocation(world, make_user):
+    """The queue's IN-list form of the allocation rule selects exactly what the per-row check allows."""
+    from sqlalchemy import literal
+
+    from lms.models import MentorAllocation
+    from lms.services.assignments import allocated_to, allocation_clause
+
+    direct = make_user("trainee")
+    db.session.add(MentorAllocation(mentor_id=world["other_mentor"].id, trainee_id=direct.id))
+    db.session.commit()
+    course_id = world["course"].id
+    pairs = [(t.id, course_id) for t in (world["trainee"], world["other_trainee"], direct)] + [(world["trainee"].id, 999)]
+    for mentor in (world["mentor"], world["other_mentor"], world["admin"]):
+        for trainee_id, course in pairs:
+            per_row = db.session.scalar(select(allocation_clause(mentor.id, trainee_id, course)))
+            in_list = db.session.scalar(select(allocated_to(mentor.id, literal(trainee_id), literal(course))))
+            assert bool(per_row) == bool(in_list), (mentor.email, trainee_id, course)
+    def allocated(mentor, trainee):
+        return db.session.scalar(select(allocated_to(mentor.id, literal(trainee.id), literal(course_id))))
+
+    assert allocated(world["mentor"], world["trainee"]) and not allocated(world["mentor"], world["other_trainee"])
+    assert allocated(world["other_mentor"], direct)
