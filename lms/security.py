@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -23,7 +24,27 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+MAX_ID = 2_147_483_647  # the largest row id (a 32-bit integer column), as in the <id:...> URL converter
+_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def parse_id(value: str | None) -> int | None:
+    """A row id typed into a form or query string: ASCII digits, 1 to MAX_ID; anything else is None."""
+    if value is None or not _DIGITS.fullmatch(value):
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_ID else None
+
+
 def init_app(app) -> None:
+    @app.before_request
+    def refuse_nul_bytes():
+        # No text in this app contains NUL, and PostgreSQL refuses it in strings: stop it at the door.
+        if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
+            abort(400)
+        if request.method == "POST" and any("\x00" in value for value in request.form.values()):
+            abort(400)
+
     @app.after_request
     def set_security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

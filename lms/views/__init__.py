@@ -13,6 +13,7 @@ from ..extensions import db, login_manager
 from ..forms import ActionForm, LanguageForm
 from ..models import Assignment, Quiz, User
 from ..sanitize import safe_html
+from ..security import parse_id
 from ..services import notifications as notification_service
 
 
@@ -42,7 +43,7 @@ def init_app(app) -> None:
     def load_user(user_id: str):
         # The id carries the session nonce: a password change or deactivation ends old sessions.
         number, _, nonce = user_id.partition(":")
-        if not number.isdigit():
+        if parse_id(number) is None:
             return None
         user = db.session.scalar(select(User).where(User.id == int(number)))
         if user is None or not user.active or user.session_nonce != nonce:
@@ -95,6 +96,8 @@ def step_url(course, step) -> str:
 
 def _error_page(code, title):
     def handler(error):
+        if code == 500:
+            db.session.rollback()  # the failed transaction must not break the error page's own queries
         if request.path.startswith("/api/"):
             return jsonify(error=str(title)), code  # machines read the API; they get JSON errors
         message = _l("Please wait a minute before you try again.") if code == 429 else None

@@ -9,7 +9,7 @@ from ..forms import ActionForm, AllocateMentorForm, CohortForm, CohortMemberForm
 from ..extensions import db
 from ..i18n import current_language, localized
 from ..models import Role
-from ..security import role_required
+from ..security import parse_id, role_required
 from ..models import Cohort
 from ..services import accounts, certificates, cohorts, learning, people
 
@@ -181,7 +181,7 @@ def set_cohort_courses(cohort_id):
     cohort = _cohort_or_404(cohort_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    cohorts.set_courses(cohort, {int(v) for v in request.form.getlist("course") if v.isdigit()})
+    cohorts.set_courses(cohort, {parse_id(v) for v in request.form.getlist("course")} - {None})
     flash(_("Courses saved; the cohort's trainees are enrolled in them."), "success")
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))
 

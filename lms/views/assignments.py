@@ -9,7 +9,7 @@ from .. import storage
 from ..forms import ActionForm
 from ..rules import review as rules
 from ..rules.uploads import FILE_TYPES
-from ..security import role_required
+from ..security import parse_id, role_required
 from ..services import assignments, learning
 
 bp = Blueprint("assignments", __name__)
@@ -30,8 +30,7 @@ def labels():
 
 
 def _lock():
-    value = request.form.get("lock", "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.form.get("lock"))
 
 
 def _csrf_or_400():
@@ -139,8 +138,8 @@ def download(attachment_id):
 @role_required("mentor", "admin")
 def queue():
     filters = assignments.QueueFilters(
-        course_id=request.args.get("course", type=int),
-        assignment_id=request.args.get("assignment", type=int),
+        course_id=parse_id(request.args.get("course")),
+        assignment_id=parse_id(request.args.get("assignment")),
         state=request.args.get("state") or None,
     )
     result = assignments.review_queue(current_user, filters, request.args.get("page", 1, type=int))

@@ -14,7 +14,7 @@ from ..forms import ActionForm, RevokeCertificateForm
 from ..i18n import current_language
 from ..models import Cohort, Course, Role, User
 from ..rules.completion import explain
-from ..security import role_required, verification_limit
+from ..security import parse_id, role_required, verification_limit
 from ..services import certificates
 from ..services.certificates import CertificateError
 
@@ -107,7 +107,7 @@ def admin_issue():
     course = db.session.scalar(select(Course).where(Course.slug == request.form.get("course", "")))
     if course is None:
         abort(404)
-    ids = sorted({int(v) for v in request.form.getlist("user") if v.isdigit() and len(v) < 10})
+    ids = sorted({parse_id(v) for v in request.form.getlist("user")} - {None})
     users = list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.name_latin))) if ids else []
     back = url_for("certificates.admin_index", course=course.slug, cohort=request.form.get("cohort") or None,
                    show=request.form.get("show") or None)
