@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import sys
 from datetime import date
+from types import SimpleNamespace
 
 import click
 from flask import current_app
@@ -40,6 +41,12 @@ def import_courses_command(path, check):
             click.echo(str(problem), err=True)
         click.echo(f"{len(error.problems)} problem(s) found; nothing was imported.", err=True)
         sys.exit(1)
+    from .services import audit
+
+    # The importer commits its own transaction; the record follows it (an operator's command: nobody's, no address).
+    audit.record("content.import", details={"path": str(path), "created": report.created, "updated": report.updated,
+                                            "archived": report.archived}, system=True)
+    db.session.commit()
     for line in report.lines():
         click.echo(line)
 
@@ -94,6 +101,88 @@ def close_overdue_attempts_command():
     from .services.quizzes import close_overdue
 
     click.echo(f"closed {close_overdue()} overdue attempt(s)")
+
+
+
+@lms_cli.command("backup")
+@click.option("--to", "parent", type=click.Path(file_okay=False),
+              help="Folder in which the timestamped backup folder is created (default: instance/backups).")
+def backup_command(parent):
+    """Copy the SQLite database (consistently, while the app runs), the uploads and the keys into a new folder."""
+    from .services import backup
+
+    try:
+        result = backup.backup(parent)
+    except backup.BackupError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    manifest = result.manifest
+    click.echo(f"backup written to {result.folder}")
+    click.echo(f"  database: {sum(manifest['tables'].values())} row(s) in {len(manifest['tables'])} table(s), "
+               f"Alembic revision {manifest['alembic_revision'] or '(none)'}")
+    click.echo(f"  uploads: {manifest['files']} file(s)")
+    click.echo(f"  keys: {', '.join(result.keys) if result.keys else 'none found'}")
+    if result.keys:
+        click.echo("  The folder holds secret keys: keep it as private as the instance folder.")
+
+
+@lms_cli.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+def restore_command(folder, force):
+    """Put a backup made by `flask lms backup` back (stop the app first; refuses a non-empty database)."""
+    from .services import backup
+
+    try:
+        result = backup.restore(folder, force=force)
+    except backup.BackupError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    manifest = result.manifest
+    click.echo(f"restored the backup of {manifest['created_at']} from {result.folder}")
+    click.echo(f"  database: {sum(manifest['tables'].values())} row(s) in {len(manifest['tables'])} table(s), "
+               f"Alembic revision {manifest['alembic_revision'] or '(none)'}")
+    click.echo(f"  uploads: {manifest['files']} file(s)")
+    click.echo(f"  keys: {', '.join(result.keys) if result.keys else 'none in the backup'}")
+    click.echo("Run `flask db upgrade` if the code is newer than the backup, then start the app.")
+
+
+# The command line acts as nobody in particular: no account is "oneself" there.
+_CONSOLE = SimpleNamespace(id=None)
+
+
+@lms_cli.command("set-role")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLE_NAMES))
+@click.option("--remove", is_flag=True, help="Remove the role instead of adding it.")
+def set_role_command(email, role, remove):
+    """Add (or with --remove, take away) one role of an account; recorded in the audit trail."""
+    user = accounts.find_user(email)
+    if user is None:
+        click.echo(f"no account with the e-mail address {accounts.normalize_email(email)}", err=True)
+        sys.exit(1)
+    role = Role(role)
+    roles = set(user.roles)
+    if (role in roles) != remove:
+        click.echo(f"{user.email} {'does not have' if remove else 'already has'} the role {role.value}; nothing changed")
+        return
+    if remove and role is Role.ADMIN and user.active:
+        admins = db.session.scalar(select(func.count(User.id)).where(User.is_admin.is_(True), User.active.is_(True)))
+        if admins <= 1:
+            click.echo(f"{user.email} is the last active administrator; give someone else the admin role first.",
+                       err=True)
+            sys.exit(1)
+    roles = roles - {role} if remove else roles | {role}
+    try:
+        # Records "user.roles" (before and after) in the audit trail, in the same commit.
+        accounts.update_account(user, roles=roles, active=user.active, acting=_CONSOLE)
+    except accounts.AccountError as error:
+        db.session.rollback()
+        with force_locale("en"):
+            click.echo(str(error.message), err=True)
+        sys.exit(1)
+    click.echo(f"{user.email}: {'removed' if remove else 'added'} {role.value} "
+               f"(roles now: {', '.join(r.value for r in user.roles) or 'none'})")
 
 
 def register_cli(app) -> None:

@@ -47,3 +47,50 @@ def test_demo_creates_people_once(app, make_course):
     second = runner.invoke(args=["lms", "demo"])
     assert "already has users" in second.output
     assert db.session.scalar(select(func.count(User.id))) == 7
+
+
+def test_set_role_adds_and_removes_a_role_with_an_audit_event(app, make_user):
+    from lms.models import AuditEvent
+
+    user = make_user("trainee", email="someone@example.org")
+    runner = app.test_cli_runner()
+    added = runner.invoke(args=["lms", "set-role", "--email", "Someone@Example.org", "--role", "mentor"])
+    assert added.exit_code == 0, added.output
+    db.session.refresh(user)
+    assert user.roles == [Role.TRAINEE, Role.MENTOR]
+
+    removed = runner.invoke(args=["lms", "set-role", "--email", "someone@example.org", "--role", "trainee", "--remove"])
+    assert removed.exit_code == 0, removed.output
+    db.session.refresh(user)
+    assert user.roles == [Role.MENTOR]
+
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.roles").order_by(AuditEvent.id)))
+    assert [(e.target_id, e.details["before"], e.details["after"], e.actor_id) for e in events] == [
+        (str(user.id), ["trainee"], ["trainee", "mentor"], None),
+        (str(user.id), ["trainee", "mentor"], ["mentor"], None),
+    ]
+
+    again = runner.invoke(args=["lms", "set-role", "--email", "someone@example.org", "--role", "mentor"])
+    assert again.exit_code == 0 and "already has" in again.output
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "user.roles")) == 2
+
+
+def test_set_role_unknown_email_and_last_admin(app, make_user):
+    from lms.models import AuditEvent
+
+    admin = make_user("admin", email="only-admin@example.org")
+    runner = app.test_cli_runner()
+    unknown = runner.invoke(args=["lms", "set-role", "--email", "nobody@example.org", "--role", "admin"])
+    assert unknown.exit_code == 1 and "no account with the e-mail address nobody@example.org" in unknown.output
+
+    last = runner.invoke(args=["lms", "set-role", "--email", admin.email, "--role", "admin", "--remove"])
+    assert last.exit_code == 1 and "last active administrator" in last.output
+    db.session.refresh(admin)
+    assert admin.is_admin
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == 0
+
+    make_user("admin")
+    ok = runner.invoke(args=["lms", "set-role", "--email", admin.email, "--role", "admin", "--remove"])
+    assert ok.exit_code == 0, ok.output
+    db.session.refresh(admin)
+    assert not admin.is_admin

@@ -270,10 +270,18 @@ def update_account(user: User, *, roles: set[Role], active: bool, acting: User) 
     """An admin changes roles or deactivates; nobody can lock themselves out of admin."""
     if user.id == acting.id and (Role.ADMIN not in roles or not active):
         raise AccountError(_l("You cannot remove your own administrator role or deactivate yourself."))
+    before = [role.value for role in user.roles]
     for role in Role:
         setattr(user, f"is_{role.value}", role in roles)
+    after = [role.value for role in user.roles]
+    if before != after:
+        audit.record("user.roles", "user", user.id, {"email": user.email, "before": before, "after": after},
+                     actor=acting)
     if user.active and not active:
         user.session_nonce = secrets.token_urlsafe(16)  # logs them out now
         _void_tokens(user)  # and their links do not come back to life on reactivation
+        audit.record("user.deactivate", "user", user.id, {"email": user.email}, actor=acting)
+    elif not user.active and active:
+        audit.record("user.activate", "user", user.id, {"email": user.email}, actor=acting)
     user.active = active
     db.session.commit()

@@ -28,9 +28,10 @@ def init_app(app) -> None:
     app.url_map.converters["id"] = IdConverter
     from . import (account, admin, assignments, auth, catalog, certificates, credentials, learn, main, notifications,
                    quiz)
+    from . import audit
 
     for module in (main, auth, account, catalog, learn, quiz, assignments, notifications, admin, certificates,
-                   credentials):
+                   credentials, audit):
         app.register_blueprint(module.bp)
 
     login_manager.init_app(app)

@@ -1,8 +1,11 @@
-"""Home page and the language switch."""
+"""Home page, the language switch and the health check."""
 
-from flask import Blueprint, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, session, url_for
 from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..extensions import db
 from ..forms import LanguageForm
 from ..i18n import LANGUAGES, SESSION_KEY
 from ..security import is_safe_next
@@ -27,3 +30,19 @@ def set_language():
             accounts.set_language(current_user, form.lang.data)
     target = form.next.data
     return redirect(target if is_safe_next(target) else url_for("main.index"))
+
+
+@bp.get("/healthz")
+def healthz():
+    """For load balancers and monitoring: is the database answering? No login; touches no session."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        body, status = {"status": "ok", "database": "ok"}, 200
+    except SQLAlchemyError:
+        current_app.logger.exception("health check: the database did not answer")  # the details stay in the log
+        db.session.rollback()
+        body, status = {"status": "error", "database": "unavailable"}, 503
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response

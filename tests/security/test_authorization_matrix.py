@@ -112,6 +112,7 @@ def matrix(w) -> dict[str, dict[str, Check]]:
         # --- public pages, language, accounts
         "main.index": {"GET": Check("/", by_actor(200, *[Redirect("/dashboard")] * 5))},
         "main.set_language": {"POST": Check("/language", everyone(302))},
+        "main.healthz": {"GET": Check("/healthz", everyone(200))},  # for load balancers: no login
         "auth.login": {
             "GET": Check("/auth/login", by_actor(200, *[Redirect("/dashboard")] * 5)),
             "POST": Check("/auth/login", by_actor(200, *[Redirect("/dashboard")] * 5)),
@@ -194,6 +195,9 @@ def matrix(w) -> dict[str, dict[str, Check]]:
                                                    data={"course": course})},
         "certificates.admin_certificate": {"GET": Check(f"/admin/certificates/{w.certificate}", admins(200)),
                                            "POST": Check(f"/admin/certificates/{w.certificate}", admins(200))},
+        # The audit log: read and export only (no route edits or deletes an event).
+        "audit.index": {"GET": Check("/admin/audit", admins(200))},
+        "audit.export": {"GET": Check("/admin/audit/export.csv", admins(200))},
 
         # --- administration: admins only (mentors included in the 403s)
         "admin.users": {"GET": Check("/admin/users", admins(200))},
