@@ -116,12 +116,8 @@ def backup_command(parent):
     except backup.BackupError as error:
         click.echo(str(error), err=True)
         sys.exit(1)
-    manifest = result.manifest
     click.echo(f"backup written to {result.folder}")
-    click.echo(f"  database: {sum(manifest['tables'].values())} row(s) in {len(manifest['tables'])} table(s), "
-               f"Alembic revision {manifest['alembic_revision'] or '(none)'}")
-    click.echo(f"  uploads: {manifest['files']} file(s)")
-    click.echo(f"  keys: {', '.join(result.keys) if result.keys else 'none found'}")
+    _echo_contents(result, no_keys="none found")
     if result.keys:
         click.echo("  The folder holds secret keys: keep it as private as the instance folder.")
 
@@ -138,12 +134,17 @@ def restore_command(folder, force):
     except backup.BackupError as error:
         click.echo(str(error), err=True)
         sys.exit(1)
+    click.echo(f"restored the backup of {result.manifest['created_at']} from {result.folder}")
+    _echo_contents(result, no_keys="none in the backup")
+
+
+def _echo_contents(result, no_keys: str) -> None:
+    """What a backup holds, from its manifest: the same lines after a backup and after a restore."""
     manifest = result.manifest
-    click.echo(f"restored the backup of {manifest['created_at']} from {result.folder}")
     click.echo(f"  database: {sum(manifest['tables'].values())} row(s) in {len(manifest['tables'])} table(s), "
                f"Alembic revision {manifest['alembic_revision'] or '(none)'}")
     click.echo(f"  uploads: {manifest['files']} file(s)")
-    click.echo(f"  keys: {', '.join(result.keys) if result.keys else 'none in the backup'}")
+    click.echo(f"  keys: {', '.join(result.keys) if result.keys else no_keys}")
     click.echo("Run `flask db upgrade` if the code is newer than the backup, then start the app.")
 
 
