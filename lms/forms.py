@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField,
-                     StringField, SubmitField, TextAreaField)
+from flask_wtf.file import FileField
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, PasswordField, RadioField, SelectChoice,
+                     SelectField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from .i18n import LANGUAGE_NAMES, LANGUAGES, PROGRAM_LABELS
@@ -113,10 +114,45 @@ class CohortForm(FlaskForm):
     submit = SubmitField(_l("Create cohort"))
 
 
+class CohortEditForm(CohortForm):
+    submit = SubmitField(_l("Save"))
+
+
+MENTOR_MODE_CHOICES = [SelectChoice("all", _l("Every mentor of the cohort reviews every trainee")),
+                       SelectChoice("named", _l("Each trainee has named mentors"))]
+
+
+class MentorModeForm(FlaskForm):
+    mode = RadioField(_l("Mentor allocation"), choices=MENTOR_MODE_CHOICES)
+    submit = SubmitField(_l("Save allocation"))
+
+
+COHORT_ROLE_CHOICES = [SelectChoice("trainee", ROLE_LABELS[Role.TRAINEE]),
+                       SelectChoice("mentor", ROLE_LABELS[Role.MENTOR])]
+
+
+class CohortImportForm(FlaskForm):
+    text = TextAreaField(_l("Paste e-mail addresses or spreadsheet rows"), validators=[Optional()],
+                         description=_l("One address per line, or rows copied from Excel with a heading row."))
+    file = FileField(_l("Or choose a CSV file"),
+                     description=_l("Saved from Excel as “CSV UTF-8” or “CSV” (Shift_JIS). The file takes "
+                                    "precedence over pasted text."))
+    role = SelectField(_l("Role for rows that do not say"), choices=COHORT_ROLE_CHOICES)
+    create_accounts = BooleanField(_l("Create accounts and send invitations for new addresses"))
+    submit = SubmitField(_l("Preview"))
+
+
+class CohortImportConfirmForm(FlaskForm):
+    text = HiddenField()
+    role = HiddenField()
+    create_accounts = HiddenField()
+    digest = HiddenField()
+    submit = SubmitField(_l("Add to the cohort"))
+
+
 class CohortMemberForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField(_l("Role in the cohort"), choices=[SelectChoice("trainee", ROLE_LABELS[Role.TRAINEE]),
-                                                          SelectChoice("mentor", ROLE_LABELS[Role.MENTOR])])
+    role = SelectField(_l("Role in the cohort"), choices=COHORT_ROLE_CHOICES)
     submit = SubmitField(_l("Add to cohort"))
 
 

@@ -46,6 +46,9 @@ class Cohort(db.Model):
     program: Mapped[str] = mapped_column(String(20))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
+    # Which of the cohort's mentors review which trainee: "all" (every mentor, every trainee) or "named"
+    # (each trainee's mentors are listed in CohortPairing).
+    mentor_mode: Mapped[str] = mapped_column(String(10), default="all", server_default="all")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     members: Mapped[list["CohortMember"]] = relationship(back_populates="cohort", cascade="all, delete-orphan")
@@ -67,3 +70,14 @@ class CohortMember(db.Model):
 
     cohort: Mapped[Cohort] = relationship(back_populates="members")
     user: Mapped[User] = relationship()
+
+
+class CohortPairing(db.Model):
+    """A named mentor for one trainee inside a cohort (used when the cohort's mentor_mode is "named")."""
+
+    __table_args__ = (UniqueConstraint("cohort_id", "trainee_id", "mentor_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)

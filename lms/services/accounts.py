@@ -105,6 +105,19 @@ def invite_user(email: str, profile: Profile, roles: set[Role], invited_by: User
     return user
 
 
+def add_invited_user(email: str, profile: Profile, roles: set[Role]) -> tuple[User, str]:
+    """An invited account in the caller's transaction (bulk imports); mail the link with ``send_invitation``
+    once the transaction is committed."""
+    user = _new_user(email, profile, roles)
+    db.session.flush()
+    return user, _issue_invitation(user)
+
+
+def send_invitation(user: User, raw: str, invited_by: User | None = None) -> None:
+    """Raises InvitationNotSent when the mail could not go out (the account exists; it can be resent)."""
+    _mail_invitation(user, raw, invited_by)
+
+
 def resend_invitation(user: User, invited_by: User | None = None) -> None:
     """A fresh invitation link for someone who has not set a password yet; older links stop working."""
     if user.password_hash:

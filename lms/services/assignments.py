@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 
 from .. import storage
 from ..extensions import db
-from ..models import (Assignment, Attachment, Cohort, CohortCourse, CohortMember, Course, MentorAllocation, Review,
+from ..models import (Assignment, Attachment, Cohort, CohortCourse, CohortMember, CohortPairing, Course, MentorAllocation, Review,
                       Submission, SubmissionEvent, SubmissionVersion, User, utcnow)
 from ..rules import review as rules
 from ..rules import uploads
@@ -77,14 +77,23 @@ def approved_assignment_ids(user: User, course_ids: list[int]) -> set[int]:
 
 
 def allocation_clause(mentor_id: int, trainee_column, course_column):
-    """SQL: the mentor is allocated to this trainee for this course, through a cohort or one by one."""
+    """SQL: the mentor is allocated to this trainee for this course, through a cohort or one by one.
+
+    Through a cohort: both are in a cohort that has the course, and the cohort lets every mentor see every
+    trainee or names this mentor for this trainee.
+    """
     as_trainee, as_mentor = aliased(CohortMember), aliased(CohortMember)
+    named = exists(select(CohortPairing.id).where(CohortPairing.cohort_id == as_trainee.cohort_id,
+                                                  CohortPairing.trainee_id == as_trainee.user_id,
+                                                  CohortPairing.mentor_id == mentor_id))
     through_cohort = exists(
         select(as_trainee.id)
+        .join(Cohort, Cohort.id == as_trainee.cohort_id)
         .join(as_mentor, and_(as_mentor.cohort_id == as_trainee.cohort_id, as_mentor.role == "mentor",
                               as_mentor.user_id == mentor_id))
         .join(CohortCourse, and_(CohortCourse.cohort_id == as_trainee.cohort_id, CohortCourse.course_id == course_column))
-        .where(as_trainee.user_id == trainee_column, as_trainee.role == "trainee")
+        .where(as_trainee.user_id == trainee_column, as_trainee.role == "trainee",
+               or_(Cohort.mentor_mode == "all", named))
     )
     directly = exists(select(MentorAllocation.id).where(MentorAllocation.mentor_id == mentor_id,
                                                         MentorAllocation.trainee_id == trainee_column))
@@ -100,10 +109,14 @@ def allocated_to(mentor_id: int, trainee_column, course_column):
     as_trainee, as_mentor = aliased(CohortMember), aliased(CohortMember)
     through_cohort = (
         select(as_trainee.user_id, CohortCourse.course_id)
+        .join(Cohort, Cohort.id == as_trainee.cohort_id)
         .join(as_mentor, and_(as_mentor.cohort_id == as_trainee.cohort_id, as_mentor.role == "mentor",
                               as_mentor.user_id == mentor_id))
         .join(CohortCourse, CohortCourse.cohort_id == as_trainee.cohort_id)
-        .where(as_trainee.role == "trainee")
+        .outerjoin(CohortPairing, and_(CohortPairing.cohort_id == as_trainee.cohort_id,
+                                       CohortPairing.trainee_id == as_trainee.user_id,
+                                       CohortPairing.mentor_id == mentor_id))
+        .where(as_trainee.role == "trainee", or_(Cohort.mentor_mode == "all", CohortPairing.id.is_not(None)))
     )
     directly = select(MentorAllocation.trainee_id).where(MentorAllocation.mentor_id == mentor_id)
     return or_(tuple_(trainee_column, course_column).in_(through_cohort), trainee_column.in_(directly))

@@ -1,7 +1,9 @@
-"""Cohorts (trainees, mentors and courses with a start date) and one-by-one mentor allocation.
+"""Cohorts (trainees, mentors and courses with a start date) and mentor allocation.
 
-A mentor is allocated to a trainee for a course when they share a cohort that has the course,
-or when an admin allocated the mentor to the trainee directly (any course).
+A mentor is allocated to a trainee for a course when they share a cohort that has the course and the cohort
+lets every mentor see every trainee (mentor_mode "all") or names this mentor for this trainee ("named"),
+or when an admin allocated the mentor to the trainee directly (any course). The SQL form of the rule is
+``assignments.allocation_clause``.
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Cohort, CohortMember, Course, Enrolment, MentorAllocation, User
+from ..models import Cohort, CohortMember, CohortPairing, Course, Enrolment, MentorAllocation, User
+from . import audit
 from .accounts import normalize_email
+from .people import Page
 
 ROLES = ("trainee", "mentor")
+MENTOR_MODES = ("all", "named")
+MEMBERS_PER_PAGE = 50
 
 
 class CohortError(Exception):
@@ -33,18 +39,29 @@ class CohortSummary:
     mentors: int
 
 
-def list_cohorts() -> list[CohortSummary]:
-    """Every cohort with member counts: two queries."""
-    cohorts = list(db.session.scalars(select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.id.desc())))
-    counts = {(cohort_id, role): n for cohort_id, role, n in db.session.execute(
-        select(CohortMember.cohort_id, CohortMember.role, func.count(CohortMember.id))
-        .group_by(CohortMember.cohort_id, CohortMember.role))}
-    return [CohortSummary(c, counts.get((c.id, "trainee"), 0), counts.get((c.id, "mentor"), 0)) for c in cohorts]
+def list_cohorts(page: int, per_page: int) -> Page:
+    """Cohorts, latest start first, with member counts: three queries per page."""
+    total = db.session.scalar(select(func.count(Cohort.id)))
+    page = min(max(1, page), max(1, -(-total // per_page)))
+    cohorts = list(db.session.scalars(select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+                                      .limit(per_page).offset((page - 1) * per_page)))
+    counts = {}
+    if cohorts:
+        counts = {(cohort_id, role): n for cohort_id, role, n in db.session.execute(
+            select(CohortMember.cohort_id, CohortMember.role, func.count(CohortMember.id))
+            .where(CohortMember.cohort_id.in_([c.id for c in cohorts]))
+            .group_by(CohortMember.cohort_id, CohortMember.role))}
+    summaries = [CohortSummary(c, counts.get((c.id, "trainee"), 0), counts.get((c.id, "mentor"), 0)) for c in cohorts]
+    return Page(items=summaries, page=page, per_page=per_page, total=total)
+
+
+def _check_dates(starts_on: date, ends_on: date | None) -> None:
+    if ends_on is not None and ends_on < starts_on:
+        raise CohortError(_l("The end date is before the start date."))
 
 
 def create_cohort(name_ja: str, name_en: str, program: str, starts_on: date, ends_on: date | None) -> Cohort:
-    if ends_on is not None and ends_on < starts_on:
-        raise CohortError(_l("The end date is before the start date."))
+    _check_dates(starts_on, ends_on)
     cohort = Cohort(name_ja=name_ja.strip(), name_en=name_en.strip(), program=program, starts_on=starts_on,
                     ends_on=ends_on)
     db.session.add(cohort)
@@ -52,10 +69,52 @@ def create_cohort(name_ja: str, name_en: str, program: str, starts_on: date, end
     return cohort
 
 
-def members(cohort: Cohort) -> list[tuple[CohortMember, User]]:
-    return list(db.session.execute(select(CohortMember, User).join(User, User.id == CohortMember.user_id)
-                                   .where(CohortMember.cohort_id == cohort.id)
-                                   .order_by(CohortMember.role.desc(), User.name_latin, User.email)).all())
+def update_cohort(cohort: Cohort, name_ja: str, name_en: str, program: str, starts_on: date,
+                  ends_on: date | None) -> None:
+    """Rename or move a cohort. Due dates count from the start date, so moving it moves them too."""
+    _check_dates(starts_on, ends_on)
+    before = {"starts_on": cohort.starts_on.isoformat(), "ends_on": cohort.ends_on.isoformat() if cohort.ends_on else ""}
+    cohort.name_ja, cohort.name_en, cohort.program = name_ja.strip(), name_en.strip(), program
+    cohort.starts_on, cohort.ends_on = starts_on, ends_on
+    after = {"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat() if ends_on else ""}
+    if before != after:
+        audit.record("cohort.dates", "cohort", cohort.id, {"cohort": cohort.name_en, "before": before, "after": after})
+    db.session.commit()
+
+
+@dataclass
+class Members:
+    """One page of a cohort's people: mentors first, then trainees, with each trainee's named mentors."""
+
+    page: Page  # items: (CohortMember, User)
+    mentors: list[User]  # all the cohort's mentors (for the allocation table)
+    trainees: int
+    pairings: dict[int, set[int]]  # trainee id -> named mentor ids, for the trainees on this page
+
+
+def members(cohort: Cohort, page: int = 1, per_page: int = MEMBERS_PER_PAGE) -> Members:
+    """Four queries, whatever the size of the cohort."""
+    counts = dict(db.session.execute(select(CohortMember.role, func.count(CohortMember.id))
+                                     .where(CohortMember.cohort_id == cohort.id).group_by(CohortMember.role)).all())
+    total = sum(counts.values())
+    page = min(max(1, page), max(1, -(-total // per_page)))
+    rows = list(db.session.execute(
+        select(CohortMember, User).join(User, User.id == CohortMember.user_id)
+        .where(CohortMember.cohort_id == cohort.id)
+        .order_by(CohortMember.role.desc(), User.name_latin, User.email, User.id)
+        .limit(per_page).offset((page - 1) * per_page)).all())
+    mentors = list(db.session.scalars(
+        select(User).join(CohortMember, CohortMember.user_id == User.id)
+        .where(CohortMember.cohort_id == cohort.id, CohortMember.role == "mentor")
+        .order_by(User.name_latin, User.email, User.id)))
+    trainee_ids = [user.id for member, user in rows if member.role == "trainee"]
+    pairings: dict[int, set[int]] = {}
+    if trainee_ids:
+        for trainee_id, mentor_id in db.session.execute(
+                select(CohortPairing.trainee_id, CohortPairing.mentor_id)
+                .where(CohortPairing.cohort_id == cohort.id, CohortPairing.trainee_id.in_(trainee_ids))):
+            pairings.setdefault(trainee_id, set()).add(mentor_id)
+    return Members(Page(rows, page, per_page, total), mentors, counts.get("trainee", 0), pairings)
 
 
 def add_member(cohort: Cohort, email: str, role: str) -> User:
@@ -77,25 +136,78 @@ def add_member(cohort: Cohort, email: str, role: str) -> User:
         raise CohortError(_l("%(email)s is already in this cohort.", email=user.email)) from None
     if role == "trainee":
         _enrol([user.id], [c.id for c in cohort.courses])
+    audit.record("cohort.add", "cohort", cohort.id, {"cohort": cohort.name_en, "email": user.email, "role": role})
     db.session.commit()
     return user
 
 
 def remove_member(cohort: Cohort, member_id: int) -> None:
     """Take someone out of the cohort; enrolments and work stay (the trainee keeps their progress)."""
-    db.session.execute(delete(CohortMember).where(CohortMember.id == member_id, CohortMember.cohort_id == cohort.id))
+    member = db.session.scalar(select(CohortMember).where(CohortMember.id == member_id,
+                                                          CohortMember.cohort_id == cohort.id))
+    if member is None:
+        return  # removed already (a second click, or another admin)
+    column = CohortPairing.trainee_id if member.role == "trainee" else CohortPairing.mentor_id
+    db.session.execute(delete(CohortPairing).where(CohortPairing.cohort_id == cohort.id, column == member.user_id))
+    audit.record("cohort.remove", "cohort", cohort.id, {"cohort": cohort.name_en, "email": member.user.email,
+                                                        "role": member.role})
+    db.session.delete(member)
     db.session.commit()
 
 
 def set_courses(cohort: Cohort, course_ids: set[int]) -> None:
     """The cohort's courses; its trainees are enrolled in any course added."""
     courses = list(db.session.scalars(select(Course).where(Course.id.in_(course_ids)))) if course_ids else []
-    added = {c.id for c in courses} - {c.id for c in cohort.courses}
+    before = {c.id for c in cohort.courses}
+    added = {c.id for c in courses} - before
+    if before != {c.id for c in courses}:
+        audit.record("cohort.courses", "cohort", cohort.id, {"cohort": cohort.name_en,
+                                                             "courses": sorted(c.slug for c in courses)})
     cohort.courses = courses
     trainees = list(db.session.scalars(select(CohortMember.user_id).where(
         CohortMember.cohort_id == cohort.id, CohortMember.role == "trainee")))
     _enrol(trainees, list(added))
     db.session.commit()
+
+
+def set_mentor_mode(cohort: Cohort, mode: str) -> None:
+    if mode not in MENTOR_MODES:
+        raise CohortError(_l("Choose how mentors are allocated."))
+    if cohort.mentor_mode != mode:
+        audit.record("cohort.mentor_mode", "cohort", cohort.id,
+                     {"cohort": cohort.name_en, "before": cohort.mentor_mode, "after": mode})
+        cohort.mentor_mode = mode
+    db.session.commit()
+
+
+def set_pairings(cohort: Cohort, trainee_ids: set[int], chosen: set[tuple[int, int]]) -> None:
+    """The named mentors of the listed trainees (one page of the table) become ``chosen`` (trainee, mentor) pairs.
+
+    Pairs with people who are not (or no longer) this cohort's trainees and mentors are ignored: the table the
+    admin saw may be older than the cohort.
+    """
+    roles = set(db.session.execute(select(CohortMember.user_id, CohortMember.role)
+                                   .where(CohortMember.cohort_id == cohort.id)).all())
+    trainee_ids = {t for t in trainee_ids if (t, "trainee") in roles}
+    wanted = {(t, m) for t, m in chosen if t in trainee_ids and (m, "mentor") in roles and t != m}
+    current = set()
+    if trainee_ids:
+        current = set(db.session.execute(select(CohortPairing.trainee_id, CohortPairing.mentor_id).where(
+            CohortPairing.cohort_id == cohort.id, CohortPairing.trainee_id.in_(trainee_ids))).all())
+    for trainee_id, mentor_id in current - wanted:
+        db.session.execute(delete(CohortPairing).where(CohortPairing.cohort_id == cohort.id,
+                                                       CohortPairing.trainee_id == trainee_id,
+                                                       CohortPairing.mentor_id == mentor_id))
+    for trainee_id, mentor_id in wanted - current:
+        db.session.add(CohortPairing(cohort_id=cohort.id, trainee_id=trainee_id, mentor_id=mentor_id))
+    if current != wanted:
+        audit.record("cohort.pairings", "cohort", cohort.id, {
+            "cohort": cohort.name_en, "added": len(wanted - current), "removed": len(current - wanted)})
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise CohortError(_l("Another admin changed these allocations at the same time. Check them and save again.")) from None
 
 
 def _enrol(user_ids: list[int], course_ids: list[int]) -> None:
@@ -129,6 +241,7 @@ def allocate(mentor_id: int, trainee: User) -> None:
     if mentor.id == trainee.id:
         raise CohortError(_l("Nobody mentors their own work."))
     db.session.add(MentorAllocation(mentor_id=mentor.id, trainee_id=trainee.id))
+    audit.record("mentor.allocate", "user", trainee.id, {"trainee": trainee.email, "mentor": mentor.email})
     try:
         db.session.commit()
     except IntegrityError:
@@ -136,6 +249,11 @@ def allocate(mentor_id: int, trainee: User) -> None:
 
 
 def deallocate(allocation_id: int, trainee: User) -> None:
-    db.session.execute(delete(MentorAllocation).where(MentorAllocation.id == allocation_id,
-                                                      MentorAllocation.trainee_id == trainee.id))
+    allocation = db.session.scalar(select(MentorAllocation).where(MentorAllocation.id == allocation_id,
+                                                                  MentorAllocation.trainee_id == trainee.id))
+    if allocation is None:
+        return  # removed already
+    mentor = db.session.get(User, allocation.mentor_id)
+    audit.record("mentor.deallocate", "user", trainee.id, {"trainee": trainee.email, "mentor": mentor.email})
+    db.session.delete(allocation)
     db.session.commit()

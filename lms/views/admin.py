@@ -1,17 +1,17 @@
-"""Admin pages for people: list, create or invite, roles, deactivation, enrolment."""
+"""Admin pages for people (list, create or invite, roles, deactivation, enrolment) and cohorts."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from ..forms import ActionForm, AllocateMentorForm, CohortForm, CohortMemberForm, EditUserForm, EnrolUserForm, NewUserForm
 from ..extensions import db
+from ..forms import (ActionForm, AllocateMentorForm, CohortEditForm, CohortForm, CohortImportConfirmForm,
+                     CohortImportForm, CohortMemberForm, EditUserForm, EnrolUserForm, MentorModeForm, NewUserForm)
 from ..i18n import current_language, localized
-from ..models import Role
+from ..models import Cohort, Role
 from ..security import parse_id, role_required
-from ..models import Cohort
-from ..services import accounts, certificates, cohorts, learning, people
+from ..services import accounts, certificates, cohort_import, cohorts, learning, people
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -118,7 +118,7 @@ def deallocate_mentor(user_id, allocation_id):
     return redirect(url_for("admin.user", user_id=user.id))
 
 
-# --- cohorts (the rest of cohort management comes with the admin console)
+# --- cohorts
 
 
 @bp.route("/cohorts", methods=["GET", "POST"])
@@ -133,7 +133,8 @@ def cohorts_page():
         else:
             flash(_("Cohort created. Now add its courses and people."), "success")
             return redirect(url_for("admin.cohort", cohort_id=cohort.id))
-    return render_template("admin/cohorts.html", summaries=cohorts.list_cohorts(), form=form)
+    page = cohorts.list_cohorts(request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
+    return render_template("admin/cohorts.html", page=page, form=form)
 
 
 def _cohort_or_404(cohort_id):
@@ -143,11 +144,35 @@ def _cohort_or_404(cohort_id):
     return cohort
 
 
+def _back_to(cohort, anchor=None):
+    page = request.args.get("page", type=int)
+    return redirect(url_for("admin.cohort", cohort_id=cohort.id, page=page if page and page > 1 else None,
+                            _anchor=anchor))
+
+
 @bp.get("/cohorts/<id:cohort_id>")
 def cohort(cohort_id):
     cohort = _cohort_or_404(cohort_id)
-    return render_template("admin/cohort.html", cohort=cohort, members=cohorts.members(cohort),
-                           member_form=CohortMemberForm(), courses=learning.visible_courses())
+    return render_template("admin/cohort.html", cohort=cohort,
+                           members=cohorts.members(cohort, request.args.get("page", 1, type=int)),
+                           member_form=CohortMemberForm(), mode_form=MentorModeForm(mode=cohort.mentor_mode),
+                           courses=learning.visible_courses())
+
+
+@bp.route("/cohorts/<id:cohort_id>/edit", methods=["GET", "POST"])
+def edit_cohort(cohort_id):
+    cohort = _cohort_or_404(cohort_id)
+    form = CohortEditForm(obj=cohort)
+    if form.validate_on_submit():
+        try:
+            cohorts.update_cohort(cohort, form.name_ja.data, form.name_en.data, form.program.data,
+                                  form.starts_on.data, form.ends_on.data)
+        except cohorts.CohortError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Cohort saved."), "success")
+            return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    return render_template("admin/cohort_edit.html", cohort=cohort, form=form)
 
 
 @bp.post("/cohorts/<id:cohort_id>/members")
@@ -173,7 +198,7 @@ def remove_cohort_member(cohort_id, member_id):
         abort(400)
     cohorts.remove_member(cohort, member_id)
     flash(_("Removed from the cohort. Their enrolments and work are kept."), "success")
-    return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    return _back_to(cohort, "people")
 
 
 @bp.post("/cohorts/<id:cohort_id>/courses")
@@ -184,6 +209,106 @@ def set_cohort_courses(cohort_id):
     cohorts.set_courses(cohort, {parse_id(v) for v in request.form.getlist("course")} - {None})
     flash(_("Courses saved; the cohort's trainees are enrolled in them."), "success")
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+
+
+@bp.post("/cohorts/<id:cohort_id>/mentor-mode")
+def set_mentor_mode(cohort_id):
+    cohort = _cohort_or_404(cohort_id)
+    form = MentorModeForm()
+    if not form.validate_on_submit():
+        flash(_("Choose how mentors are allocated."), "error")
+        return _back_to(cohort, "allocation")
+    cohorts.set_mentor_mode(cohort, form.mode.data)
+    flash(_("Every mentor of the cohort now reviews every trainee.") if form.mode.data == "all"
+          else _("Each trainee is now reviewed by their named mentors only."), "success")
+    return _back_to(cohort, "allocation")
+
+
+@bp.post("/cohorts/<id:cohort_id>/pairings")
+def set_pairings(cohort_id):
+    """The named-mentor table of one page: the trainees it listed, and the boxes ticked."""
+    cohort = _cohort_or_404(cohort_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    trainee_ids = {parse_id(v) for v in request.form.getlist("trainee")} - {None}
+    chosen = set()
+    for value in request.form.getlist("pair"):
+        trainee_id, _sep, mentor_id = value.partition("-")
+        pair = (parse_id(trainee_id), parse_id(mentor_id))
+        if None not in pair:
+            chosen.add(pair)
+    try:
+        cohorts.set_pairings(cohort, trainee_ids, chosen)
+    except cohorts.CohortError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Named mentors saved."), "success")
+    return _back_to(cohort, "people")
+
+
+# --- adding people in bulk: form -> preview -> confirm
+
+
+@bp.route("/cohorts/<id:cohort_id>/import", methods=["GET", "POST"])
+def import_people(cohort_id):
+    cohort = _cohort_or_404(cohort_id)
+    form = CohortImportForm()
+    if form.validate_on_submit():
+        upload = request.files.get(form.file.name)
+        try:
+            if upload and upload.filename:
+                text = cohort_import.decode(upload.stream.read(cohort_import.MAX_BYTES + 1))
+            else:
+                text = form.text.data or ""
+            plan = cohort_import.plan(cohort, text, form.role.data, form.create_accounts.data)
+        except cohort_import.UnreadableInput as error:
+            form.text.errors = [error.message]
+        else:
+            return _preview(cohort, plan, text)
+    return render_template("admin/cohort_import.html", cohort=cohort, form=form)
+
+
+def _preview(cohort, plan, text, stale=False):
+    confirm = CohortImportConfirmForm(prefix="confirm", text=text, role=plan.default_role,
+                                      create_accounts="1" if plan.create_accounts else "", digest=plan.digest)
+    # The editable copy: correct a row and preview again.
+    again = CohortImportForm(text=text, role=plan.default_role, create_accounts=plan.create_accounts,
+                             formdata=None)
+    return render_template("admin/cohort_import_preview.html", cohort=cohort, plan=plan, confirm=confirm,
+                           again=again, stale=stale)
+
+
+@bp.post("/cohorts/<id:cohort_id>/import/confirm")
+def confirm_import(cohort_id):
+    cohort = _cohort_or_404(cohort_id)
+    form = CohortImportConfirmForm(prefix="confirm")
+    if not form.validate_on_submit():
+        flash(_("The form had expired. Check the preview and add the people again."), "error")
+        return redirect(url_for("admin.import_people", cohort_id=cohort.id))
+    text, create = form.text.data or "", form.create_accounts.data == "1"
+    try:
+        result, plan = cohort_import.apply(cohort, text, form.role.data, create, form.digest.data, current_user)
+    except cohort_import.UnreadableInput as error:
+        flash(error.message, "error")
+        return redirect(url_for("admin.import_people", cohort_id=cohort.id))
+    except cohorts.CohortError as error:
+        flash(error.message, "error")
+        return _preview(cohort, cohort_import.plan(cohort, text, form.role.data, create), text, stale=True)
+    if result is None:
+        return _preview(cohort, plan, text, stale=True)
+    flash(_("%(added)d added to the cohort (%(created)d new accounts invited), %(pairings)d named mentors saved.",
+            added=result.added, created=result.created, pairings=result.pairings), "success")
+    if result.mail_failed:
+        flash(_("The invitation could not be mailed to %(emails)s. Check the mail settings, then use "
+                "“Resend invitation” on their pages.", emails=", ".join(result.mail_failed)), "error")
+    return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+
+
+@bp.get("/cohorts/<id:cohort_id>/import/template.csv")
+def import_template(cohort_id):
+    _cohort_or_404(cohort_id)
+    return Response(cohort_import.template_csv(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=cohort-people.csv"})
 
 
 @bp.post("/users/<id:user_id>/invitation")

@@ -224,6 +224,18 @@ def matrix(w) -> dict[str, dict[str, Check]]:
             admins(Redirect("/admin/cohorts/")))},
         "admin.set_cohort_courses": {"POST": Check(f"/admin/cohorts/{w.scratch_cohort}/courses",
                                                    admins(Redirect("/admin/cohorts/")))},
+        "admin.edit_cohort": {"GET": Check(f"/admin/cohorts/{w.cohort}/edit", admins(200)),
+                              "POST": Check(f"/admin/cohorts/{w.scratch_cohort}/edit", admins(200))},
+        "admin.set_mentor_mode": {"POST": Check(f"/admin/cohorts/{w.scratch_cohort}/mentor-mode",
+                                                admins(Redirect("/admin/cohorts/")), data={"mode": "named"})},
+        "admin.set_pairings": {"POST": Check(f"/admin/cohorts/{w.scratch_cohort}/pairings",
+                                             admins(Redirect("/admin/cohorts/")))},
+        "admin.import_people": {"GET": Check(f"/admin/cohorts/{w.cohort}/import", admins(200)),
+                                "POST": Check(f"/admin/cohorts/{w.scratch_cohort}/import", admins(200),
+                                              data={"text": "nobody@example.org", "role": "trainee"})},
+        "admin.confirm_import": {"POST": Check(f"/admin/cohorts/{w.scratch_cohort}/import/confirm",
+                                               admins(Redirect("/admin/cohorts/")))},
+        "admin.import_template": {"GET": Check(f"/admin/cohorts/{w.cohort}/import/template.csv", admins(200))},
     }
 
 
