@@ -26,12 +26,11 @@ class IdConverter(IntegerConverter):
 
 def init_app(app) -> None:
     app.url_map.converters["id"] = IdConverter
-    from . import (account, admin, assignments, auth, catalog, certificates, credentials, learn, main, notifications,
-                   quiz)
-    from . import audit
+    from . import (account, admin, assignments, audit, auth, catalog, certificates, credentials, learn, main,
+                   notifications, quiz, reports)
 
-    for module in (main, auth, account, catalog, learn, quiz, assignments, notifications, admin, certificates,
-                   credentials, audit):
+    for module in (main, auth, account, catalog, learn, quiz, assignments, notifications, admin, reports,
+                   certificates, credentials, audit):
         app.register_blueprint(module.bp)
 
     login_manager.init_app(app)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
-from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..csv_export import csv_response
 from ..extensions import db
 from ..models import Role
 from ..security import role_required
@@ -31,8 +30,20 @@ ACTION_LABELS = {
     "certificate.replace": _l("Expired certificate renewed"),
     "certificate.revoke": _l("Certificate revoked"),
     "audit.export": _l("Audit log exported"),
+    "cohort.add": _l("Added to a cohort"),
+    "cohort.remove": _l("Removed from a cohort"),
+    "cohort.import": _l("People added to a cohort in bulk"),
+    "cohort.dates": _l("Cohort dates changed"),
+    "cohort.courses": _l("Cohort courses changed"),
+    "cohort.mentor_mode": _l("Cohort mentor allocation changed"),
+    "cohort.pairings": _l("Named mentors changed"),
+    "mentor.allocate": _l("Mentor allocated"),
+    "mentor.deallocate": _l("Mentor allocation removed"),
+    "report.export": _l("Cohort progress report exported"),
+    "grades.export": _l("Cohort grades exported"),
 }
-TARGET_LABELS = {"user": _l("Person"), "certificate": _l("Certificate"), "submission": _l("Submission")}
+TARGET_LABELS = {"user": _l("Person"), "certificate": _l("Certificate"), "submission": _l("Submission"),
+                 "cohort": _l("Cohort")}
 # Events without an actor: these come from visitors who were not signed in, the rest from the system.
 ANONYMOUS_ACTIONS = {"login.failure", "login.throttled"}
 
@@ -71,34 +82,9 @@ def export():
     db.session.commit()
     header = [_("When (Asia/Tokyo)"), _("Who"), _("E-mail address"), _("Action"), _("Action code"),
               _("Target type"), _("Target"), _("Details"), _("From (IP address)")]
-
-    def chunk(rows: list[list[str]]) -> bytes:
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(rows)
-        return buffer.getvalue().encode("utf-8")
-
-    def rows():
-        batch = []
-        for event, actor in audit.stream(filters):
-            batch.append([audit.tokyo_iso(event.created_at), actor_label(event, actor),
-                          actor.email if actor is not None else "", action_label(event.action), event.action,
-                          event.target_type, event.target_id,
-                          "; ".join(f"{key}: {text}" for key, text in audit.detail_pairs(event.details)), event.ip])
-            if len(batch) == audit.EXPORT_BATCH:
-                yield chunk(batch)
-                batch = []
-        if batch:
-            yield chunk(batch)
-
-    events = stream_with_context(rows())  # keeps the request's contexts (and the database session) while streaming
-
-    def body():
-        # The byte-order mark makes Excel read UTF-8 (and so Japanese) correctly. It and the header go out before
-        # the database is read, outside the streamed contexts; closing the response closes ``events`` too.
-        yield "\ufeff".encode("utf-8") + chunk([header])
-        yield from events
-
+    rows = ([audit.tokyo_iso(event.created_at), actor_label(event, actor), actor.email if actor is not None else "",
+             action_label(event.action), event.action, event.target_type, event.target_id,
+             "; ".join(f"{key}: {text}" for key, text in audit.detail_pairs(event.details)), event.ip]
+            for event, actor in audit.stream(filters))
     filename = f"audit-{audit.tokyo_iso(datetime.now(audit.TOKYO))[:10]}.csv"
-    return Response(body(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}",
-                             "Cache-Control": "no-store"})
+    return csv_response(header, rows, filename, batch_size=audit.EXPORT_BATCH)
