@@ -87,6 +87,7 @@ class World:
     review_submission_id: int  # resubmitted work of a trainee in the mentor's cohort
     certificate_id: str  # the trainee's own certificate (the PDF)
     verify_id: str  # another holder's certificate (the public verification page and JSON)
+    cohort_id: int  # the trainee's (and the mentor's) cohort: the admin's cohort page, report and exports
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -154,6 +155,7 @@ def seed(scale: Scale, courses_dir=None, rng_seed: int = 20240601) -> World:
         course_slug=ENTREPRENEUR, lesson_slug=LESSON_SLUG, attempt_id=attempt_id,
         submit_quiz_id=content.quiz_by_slug[(ENTREPRENEUR, SUBMIT_QUIZ)].id,
         review_submission_id=review_submission_id, certificate_id=certificate_id, verify_id=verify_id,
+        cohort_id=people.cohort_ids[people.cohort_of[0]],
     )
     world.rows = row_counts()
     world.seconds = time.perf_counter() - started

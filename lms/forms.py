@@ -133,7 +133,8 @@ COHORT_ROLE_CHOICES = [SelectChoice("trainee", ROLE_LABELS[Role.TRAINEE]),
 
 class CohortImportForm(FlaskForm):
     text = TextAreaField(_l("Paste e-mail addresses or spreadsheet rows"), validators=[Optional()],
-                         description=_l("One address per line, or rows copied from Excel with a heading row."))
+                         description=_l("One address per line, or rows copied from Excel with a heading row."),
+                         render_kw={"rows": 10, "class": "bulk-text", "spellcheck": "false"})
     file = FileField(_l("Or choose a CSV file"),
                      description=_l("Saved from Excel as “CSV UTF-8” or “CSV” (Shift_JIS). The file takes "
                                     "precedence over pasted text."))

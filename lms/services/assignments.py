@@ -83,9 +83,12 @@ def allocation_clause(mentor_id: int, trainee_column, course_column):
     trainee or names this mentor for this trainee.
     """
     as_trainee, as_mentor = aliased(CohortMember), aliased(CohortMember)
+    # correlate_except: when mentor_id is a column of the outer query (User.id), the pairing must refer to that
+    # outer row two levels up; automatic correlation only looks one level up.
     named = exists(select(CohortPairing.id).where(CohortPairing.cohort_id == as_trainee.cohort_id,
                                                   CohortPairing.trainee_id == as_trainee.user_id,
-                                                  CohortPairing.mentor_id == mentor_id))
+                                                  CohortPairing.mentor_id == mentor_id)
+                   .correlate_except(CohortPairing))
     through_cohort = exists(
         select(as_trainee.id)
         .join(Cohort, Cohort.id == as_trainee.cohort_id)

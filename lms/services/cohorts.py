@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -90,10 +90,11 @@ class Members:
     mentors: list[User]  # all the cohort's mentors (for the allocation table)
     trainees: int
     pairings: dict[int, set[int]]  # trainee id -> named mentor ids, for the trainees on this page
+    unpaired: int  # trainees of the whole cohort without a named mentor (nobody reviews them in "named" mode)
 
 
 def members(cohort: Cohort, page: int = 1, per_page: int = MEMBERS_PER_PAGE) -> Members:
-    """Four queries, whatever the size of the cohort."""
+    """Five queries, whatever the size of the cohort."""
     counts = dict(db.session.execute(select(CohortMember.role, func.count(CohortMember.id))
                                      .where(CohortMember.cohort_id == cohort.id).group_by(CohortMember.role)).all())
     total = sum(counts.values())
@@ -101,7 +102,7 @@ def members(cohort: Cohort, page: int = 1, per_page: int = MEMBERS_PER_PAGE) -> 
     rows = list(db.session.execute(
         select(CohortMember, User).join(User, User.id == CohortMember.user_id)
         .where(CohortMember.cohort_id == cohort.id)
-        .order_by(CohortMember.role.desc(), User.name_latin, User.email, User.id)
+        .order_by(CohortMember.role, User.name_latin, User.email, User.id)  # "mentor" before "trainee"
         .limit(per_page).offset((page - 1) * per_page)).all())
     mentors = list(db.session.scalars(
         select(User).join(CohortMember, CohortMember.user_id == User.id)
@@ -114,7 +115,12 @@ def members(cohort: Cohort, page: int = 1, per_page: int = MEMBERS_PER_PAGE) -> 
                 select(CohortPairing.trainee_id, CohortPairing.mentor_id)
                 .where(CohortPairing.cohort_id == cohort.id, CohortPairing.trainee_id.in_(trainee_ids))):
             pairings.setdefault(trainee_id, set()).add(mentor_id)
-    return Members(Page(rows, page, per_page, total), mentors, counts.get("trainee", 0), pairings)
+    paired = select(CohortPairing.trainee_id).join(
+        CohortMember, and_(CohortMember.cohort_id == CohortPairing.cohort_id, CohortMember.user_id == CohortPairing.mentor_id,
+                           CohortMember.role == "mentor")).where(CohortPairing.cohort_id == cohort.id)
+    unpaired = db.session.scalar(select(func.count(CohortMember.id)).where(
+        CohortMember.cohort_id == cohort.id, CohortMember.role == "trainee", CohortMember.user_id.not_in(paired)))
+    return Members(Page(rows, page, per_page, total), mentors, counts.get("trainee", 0), pairings, unpaired)
 
 
 def add_member(cohort: Cohort, email: str, role: str) -> User:

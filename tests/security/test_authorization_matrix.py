@@ -225,7 +225,9 @@ def matrix(w) -> dict[str, dict[str, Check]]:
         "admin.set_cohort_courses": {"POST": Check(f"/admin/cohorts/{w.scratch_cohort}/courses",
                                                    admins(Redirect("/admin/cohorts/")))},
         "admin.edit_cohort": {"GET": Check(f"/admin/cohorts/{w.cohort}/edit", admins(200)),
-                              "POST": Check(f"/admin/cohorts/{w.scratch_cohort}/edit", admins(200))},
+                              # fields left out keep their values: saved unchanged
+                              "POST": Check(f"/admin/cohorts/{w.scratch_cohort}/edit",
+                                            admins(Redirect("/admin/cohorts/")))},
         "admin.set_mentor_mode": {"POST": Check(f"/admin/cohorts/{w.scratch_cohort}/mentor-mode",
                                                 admins(Redirect("/admin/cohorts/")), data={"mode": "named"})},
         "admin.set_pairings": {"POST": Check(f"/admin/cohorts/{w.scratch_cohort}/pairings",
@@ -236,6 +238,9 @@ def matrix(w) -> dict[str, dict[str, Check]]:
         "admin.confirm_import": {"POST": Check(f"/admin/cohorts/{w.scratch_cohort}/import/confirm",
                                                admins(Redirect("/admin/cohorts/")))},
         "admin.import_template": {"GET": Check(f"/admin/cohorts/{w.cohort}/import/template.csv", admins(200))},
+        "reports.report": {"GET": Check(f"/admin/cohorts/{w.cohort}/report", admins(200))},
+        "reports.report_csv": {"GET": Check(f"/admin/cohorts/{w.cohort}/report.csv", admins(200))},
+        "reports.grades_csv": {"GET": Check(f"/admin/cohorts/{w.cohort}/grades.csv", admins(200))},
     }
 
 
