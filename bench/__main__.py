@@ -92,7 +92,7 @@ def _load(app, world, database_url, instance, secret, workdir, args, label) -> d
     if not load.wrk_available():
         return {"skipped": "wrk is not installed (apt-get install wrk; `make bench` does it)"}
     clients = make_clients(app, world)
-    cookie = {"trainee": clients.cookie("trainee"), "mentor": clients.cookie("mentor"), "anonymous": None}
+    cookie = {role: clients.cookie(role) for role in ("trainee", "mentor", "admin")} | {"anonymous": None}
     routes = [load.Route(page.key, page.url(world), cookie[page.who]) for page in PAGES if page.load]
     _say(f"[{label}] load: gunicorn -w {load.WORKERS}, wrk -c{load.CONNECTIONS} -d{args.load_seconds:.0f}s per route")
     return load.run(routes, load.Route("trivial", TRIVIAL_PATH, cookie["trainee"]), database_url=database_url,

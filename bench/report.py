@@ -201,8 +201,9 @@ def markdown(run: dict) -> str:
         "",
         "Targets: every page a constant number of SQL queries (the same at the small and the large seed); "
         "lesson and verification pages (HTML and JSON) at least 0.50 of the trivial route's throughput; "
-        "p95 server time under 50 ms at the large seed for every page except the PDF's first render (under 500 ms) "
-        "and CSV exports (streamed).",
+        "p95 server time under 50 ms at the large seed for every page except the PDF's first render (under 500 ms), "
+        "the cohort report (under 200 ms; a cohort of the large seed has 100 trainees) and its streamed CSV exports "
+        "(whole body under 500 ms).",
         "",
     ]
     for database in run["databases"]:
@@ -230,7 +231,9 @@ def markdown(run: dict) -> str:
         "server's (JIT on by default). SQLite is used as the app leaves it (no `ANALYZE`).",
         "- **Rate limits are off** in the bench's app (`RATELIMIT_ENABLED=False`): every request comes from "
         "127.0.0.1, and the verification routes allow 60 look-ups a minute per address.",
-        "- **Not built yet:** the cohort report and the CSV exports (another issue); they are listed, not measured.",
+        "- **Admin pages** are measured as an admin of the program; the cohort report, its CSV and the grades CSV "
+        "are for the measured trainee's cohort (100 trainees at the large seed, both courses, the first shown). "
+        "The CSV figures are the whole streamed body.",
         "",
         "Reproduce: `make bench` (SQLite; with `LMS_DATABASE_URL=postgresql+psycopg://…` PostgreSQL too, in a "
         "database of its own: the bench drops and recreates every table). `BENCH_SCALE=small make bench` for a "
