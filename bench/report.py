@@ -121,6 +121,13 @@ def route_of(page: Page) -> str:
         "pdf_cached": "GET /certificates/<public_id>.pdf",
         "verify": "GET /verify/<public_id>",
         "verify_json": "GET /api/v1/certificates/<public_id>",
+        "admin_people": "GET /admin/users",
+        "admin_cohorts": "GET /admin/cohorts",
+        "admin_cohort": "GET /admin/cohorts/<id>",
+        "cohort_report": "GET /admin/cohorts/<id>/report",
+        "report_csv": "GET /admin/cohorts/<id>/report.csv",
+        "grades_csv": "GET /admin/cohorts/<id>/grades.csv",
+        "audit_log": "GET /admin/audit",
     }.get(page.key, page.key)
 
 
