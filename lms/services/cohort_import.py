@@ -30,7 +30,8 @@ from .cohorts import CohortError, _enrol
 
 MAX_BYTES = 256 * 1024  # a few thousand rows; the preview posts the text back as a form field
 MAX_ROWS = 2000
-EMAIL = re.compile(r"^[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[^@\s,;<>\"']+$")
+# ASCII only: a full-width "＠" or domain would be a different (undeliverable) address to everyone else.
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 # Column headings people use, in either language (compared after NFKC, lower case, single spaces).
 COLUMNS = {
@@ -46,7 +47,8 @@ COLUMNS = {
     "mentors": ("mentors", "mentor", "mentor e-mail", "mentor email", "named mentors", "担当メンター",
                 "メンター", "担当メンターのメールアドレス"),
 }
-ROLE_WORDS = {"trainee": "trainee", "受講者": "trainee", "研修生": "trainee", "mentor": "mentor", "メンター": "mentor"}
+ROLE_WORDS = {"trainee": "trainee", "受講者": "trainee", "受講生": "trainee", "研修生": "trainee", "mentor": "mentor",
+              "メンター": "mentor"}
 LANGUAGE_WORDS = {"ja": "ja", "japanese": "ja", "日本語": "ja", "en": "en", "english": "en", "英語": "en"}
 # Template headings, in the admin's language (the download and the page's help).
 TEMPLATE_HEADINGS = (("email", _l("E-mail address")), ("role", _l("Role in the cohort")),
@@ -60,6 +62,11 @@ ADD, CREATE, PRESENT, ERROR = "add", "create", "present", "error"
 
 def _norm(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text or "").strip().lower().split())
+
+
+def _address(text: str) -> str:
+    """An address as typed in a Japanese office: full-width letters and "＠" become ASCII (NFKC)."""
+    return accounts.normalize_email(unicodedata.normalize("NFKC", text or ""))
 
 
 HEADING_TO_COLUMN = {_norm(heading): column for column, headings in COLUMNS.items() for heading in headings}
@@ -163,10 +170,12 @@ def _cells(text: str) -> list[tuple[int, list[str]]]:
     delimiter = "\t" if "\t" in first else ","
     reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
     rows = []
+    ended = 0  # the line the previous record ended on: a quoted cell may span several lines
     try:
         for cells in reader:
             if any(cell.strip() for cell in cells):
-                rows.append((reader.line_num, [cell.strip() for cell in cells]))
+                rows.append((ended + 1, [cell.strip() for cell in cells]))
+            ended = reader.line_num
     except csv.Error as error:
         raise UnreadableInput(_l("Line %(line)d cannot be read as CSV: %(error)s", line=reader.line_num,
                               error=str(error))) from None
@@ -191,12 +200,11 @@ def _address_list(rows, default_role: str) -> list[Row]:
     """No heading row: a list of addresses, several per line allowed, “Name <address>” as mail programs copy them."""
     result = []
     for line, cells in rows:
-        text = " ".join(cells)
-        bracketed = re.findall(r"<([^<>]*)>", text)
-        tokens = bracketed if bracketed else [t for t in re.split(r"[\s,;]+", text) if t]
-        for token in tokens:
-            row = Row(line=line, email=accounts.normalize_email(token), role=default_role)
-            result.append(row)
+        for part in re.split(r"[,;、，；\t]+", ",".join(cells)):
+            bracketed = re.findall(r"<([^<>]*)>", part)
+            # "Name <address>": the address; otherwise every word is meant as an address (and shown if it is not).
+            for token in bracketed or part.split():
+                result.append(Row(line=line, email=_address(token), role=default_role))
     return result
 
 
@@ -212,7 +220,7 @@ def _table(rows, headings, default_role: str) -> list[Row]:
     result = []
     for line, cells in rows[1:]:
         values = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headings) if h}
-        row = Row(line=line, email=accounts.normalize_email(values.get("email", "")), role=default_role,
+        row = Row(line=line, email=_address(values.get("email", "")), role=default_role,
                   name_ja=values.get("name_ja", ""), name_latin=values.get("name_latin", ""),
                   organisation=values.get("organisation", ""))
         extra = [cell for i, cell in enumerate(cells) if cell and (i >= len(headings) or not headings[i])]
@@ -230,7 +238,8 @@ def _table(rows, headings, default_role: str) -> list[Row]:
             row.language = LANGUAGE_WORDS.get(_norm(values["language"]), "")
             if not row.language:
                 row.fail(_l("Unknown language “%(language)s”: write ja or en.", language=values["language"][:40]))
-        row.mentors = [accounts.normalize_email(m) for m in re.split(r"[\s,;、]+", values.get("mentors", "")) if m]
+        named = re.split(r"[\s,;、]+", unicodedata.normalize("NFKC", values.get("mentors", "")))
+        row.mentors = list(dict.fromkeys(_address(m) for m in named if m))  # each mentor once
         result.append(row)
     return result
 
@@ -249,8 +258,16 @@ def plan(cohort: Cohort, text: str, default_role: str, create_accounts: bool) ->
     paired = set(db.session.execute(select(CohortPairing.trainee_id, CohortPairing.mentor_id)
                                     .where(CohortPairing.cohort_id == cohort.id)).all())
     first_line: dict[tuple[str, str], int] = {}
+    created: dict[str, int] = {}
     for row in rows:
         _check_row(row, users.get(row.email), present, create_accounts, first_line)
+        if row.action == CREATE:
+            if row.email in created:
+                row.fail(_l("A new account is created once, with one role: this address is on line %(line)d "
+                            "already. Give it the other role on the person's page afterwards.",
+                            line=created[row.email]))
+            else:
+                created[row.email] = row.line
     # Mentors named by trainees: this cohort's mentors, already or by another row of this import.
     mentors_here = {u.email for u in users.values() if (u.id, "mentor") in present}
     mentors_here |= {row.email for row in rows if row.role == "mentor" and row.action in (ADD, CREATE, PRESENT)}
@@ -261,7 +278,9 @@ def plan(cohort: Cohort, text: str, default_role: str, create_accounts: bool) ->
             row.fail(_l("Only trainees have named mentors; leave that column empty for mentors."))
             continue
         for mentor_email in row.mentors:
-            if mentor_email not in mentors_here:
+            if mentor_email == row.email:
+                row.fail(_l("Nobody mentors their own work."))
+            elif mentor_email not in mentors_here:
                 row.fail(_l("%(email)s is not a mentor in this cohort. Add them as a mentor on a row of their own.",
                             email=mentor_email))
             elif not (row.user and mentor_email in users
@@ -281,10 +300,11 @@ def _check_row(row: Row, user: User | None, present, create_accounts: bool, firs
         row.fail(_l("“%(text)s” is not an e-mail address.", text=row.email[:80]) if row.email
                  else _l("The e-mail address is missing."))
         return
-    earlier = first_line.setdefault((row.email, row.role), row.line)
-    if earlier != row.line:
-        row.fail(_l("The same address and role are on line %(line)d already.", line=earlier))
+    key = (row.email, row.role)
+    if key in first_line:
+        row.fail(_l("The same address and role are on line %(line)d already.", line=first_line[key]))
         return
+    first_line[key] = row.line
     for value, limit in ((row.name_ja, 120), (row.name_latin, 120), (row.organisation, 200)):
         if len(value) > limit:
             row.fail(_l("“%(text)s…” is longer than %(n)d characters.", text=value[:20], n=limit))
@@ -310,9 +330,27 @@ def apply(cohort: Cohort, text: str, default_role: str, create_accounts: bool, d
     current = plan(cohort, text, default_role, create_accounts)
     if current.digest != digest:
         return None, current
+    try:
+        result, invitations = _write(cohort, current, actor)
+        db.session.commit()
+    except (IntegrityError, accounts.AccountError):
+        # Someone added the same people (or created the same account) between our check and our writes:
+        # nothing of this import is kept.
+        db.session.rollback()
+        raise CohortError(_l("The cohort changed while these people were being added, and nothing was saved. "
+                             "Check the preview and add them again.")) from None
+    for user, raw in invitations:
+        try:
+            accounts.send_invitation(user, raw, invited_by=actor)
+        except accounts.InvitationNotSent:
+            result.mail_failed.append(user.email)
+    return result, current
+
+
+def _write(cohort: Cohort, current: Plan, actor: User) -> tuple[Result, list]:
+    """The plan's rows into the session (the caller commits): accounts, members, named mentors, enrolments."""
     invitations = []
     created = added = pairings = 0
-    by_email = {}
     for row in current.rows:
         if row.action == CREATE:
             role = Role.TRAINEE if row.role == "trainee" else Role.MENTOR
@@ -324,8 +362,6 @@ def apply(cohort: Cohort, text: str, default_role: str, create_accounts: bool, d
         if row.action in (ADD, CREATE):
             db.session.add(CohortMember(cohort_id=cohort.id, user_id=row.user.id, role=row.role))
             added += 1
-        if row.user is not None and row.action != ERROR:
-            by_email[row.email] = row.user
     db.session.flush()
     mentor_ids = {u.email: u.id for u in db.session.scalars(
         select(User).join(CohortMember, CohortMember.user_id == User.id)
@@ -336,24 +372,12 @@ def apply(cohort: Cohort, text: str, default_role: str, create_accounts: bool, d
             pairings += 1
     new_trainees = [row.user.id for row in current.rows if row.action in (ADD, CREATE) and row.role == "trainee"]
     _enrol(new_trainees, [course.id for course in cohort.courses])
+    db.session.flush()
     audit.record("cohort.import", "cohort", cohort.id, {
         "cohort": cohort.name_en, "added": added, "created": created, "pairings": pairings,
         "skipped": current.count(ERROR), "emails": [row.email for row in current.rows if row.action in (ADD, CREATE)]},
         actor=actor)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Someone added the same people between our check and our commit: nothing of this import is kept.
-        db.session.rollback()
-        raise CohortError(_l("The cohort changed while these people were being added, and nothing was saved. "
-                             "Check the preview and add them again.")) from None
-    failed = []
-    for user, raw in invitations:
-        try:
-            accounts.send_invitation(user, raw, invited_by=actor)
-        except accounts.InvitationNotSent:
-            failed.append(user.email)
-    return Result(added, created, pairings, failed), current
+    return Result(added, created, pairings, []), invitations
 
 
 def template_csv() -> bytes:

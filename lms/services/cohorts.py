@@ -28,8 +28,9 @@ MEMBERS_PER_PAGE = 50
 
 class CohortError(Exception):
     def __init__(self, message):
+        # Plain text: a lazy string carrying typed text would be flashed (and shown) as trusted markup.
         super().__init__(str(message))
-        self.message = message
+        self.message = str(message)
 
 
 @dataclass

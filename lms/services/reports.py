@@ -490,8 +490,9 @@ def _row(report: CohortReport, facts: _Facts, user: User, enrolled_at: datetime 
         or any(a.status != NOT_STARTED for a in c.assignments) for c in cells)
     stage = stage_of(cells, started=started, certified=status == "valid")
     days = idle_days(report.now, idle_since)
+    # A deactivated account cannot log in: not "stuck", and not someone to chase.
     return TraineeRow(user, cells, last, idle_since, days, stage, course_progress(cells), certificate, status,
-                      is_stuck(stage, days, report.stuck_days))
+                      user.active and is_stuck(stage, days, report.stuck_days))
 
 
 def _mentor_loads(cohort: Cohort, course_id: int, trainee_ids, reviews: list[tuple]) -> list[MentorLoad]:

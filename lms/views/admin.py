@@ -269,7 +269,8 @@ def import_people(cohort_id):
 
 
 def _preview(cohort, plan, text, stale=False):
-    confirm = CohortImportConfirmForm(prefix="confirm", text=text, role=plan.default_role,
+    # formdata=None: after a stale confirmation the form must carry the new plan's digest, not the posted one.
+    confirm = CohortImportConfirmForm(prefix="confirm", formdata=None, text=text, role=plan.default_role,
                                       create_accounts="1" if plan.create_accounts else "", digest=plan.digest)
     # The editable copy: correct a row and preview again.
     again = CohortImportForm(text=text, role=plan.default_role, create_accounts=plan.create_accounts,

@@ -397,3 +397,86 @@ def test_named_mentors_for_people_already_in_the_cohort_are_added(setup, people)
     assert "every mentor see every trainee" in html  # the cohort is in "all" mode: say the names apply later
     confirm(client, cohort, html)
     assert db.session.scalar(select(func.count(CohortPairing.id))) == 2
+
+
+# --- found by review: each of these once gave a 500, lost a row or could not be confirmed
+
+
+def test_a_confirmation_after_a_stale_preview_goes_through(setup, make_user):
+    client, cohort = setup["client"], setup["cohort"]
+    make_user(Role.TRAINEE, email="a@example.org")
+    b = make_user(Role.TRAINEE, email="b@example.org")
+    html = preview(client, cohort, "a@example.org\nb@example.org").get_data(as_text=True)
+    db.session.add(CohortMember(cohort_id=cohort.id, user_id=b.id, role="trainee"))  # meanwhile, another admin
+    db.session.commit()
+    stale = confirm(client, cohort, html)
+    assert stale.status_code == 200 and "changed since the preview" in stale.get_data(as_text=True)
+    assert confirm(client, cohort, stale.get_data(as_text=True)).status_code == 302
+    assert members_of(cohort) == {("a@example.org", "trainee"), ("b@example.org", "trainee")}
+
+
+def test_repeats_within_a_line_or_across_roles_are_refused_not_crashed(setup, make_user, people):
+    client, cohort = setup["client"], setup["cohort"]
+    (t0, _t1, _t2), (m0, _m1) = people
+    make_user(Role.TRAINEE, email="a@example.org")
+    html = preview(client, cohort, "a@example.org, a@example.org").get_data(as_text=True)
+    assert "1 person will be added." in html and "on line 1 already" in html
+    confirm(client, cohort, html)
+    sheet = (f"email,role,mentors\nnew@example.org,trainee,\nnew@example.org,mentor,\n"
+             f"{t0.email},trainee,{m0.email}; {m0.email.upper()}\n")
+    html = preview(client, cohort, sheet, create=True).get_data(as_text=True)
+    assert "A new account is created once, with one role: this address is on line 2 already." in html
+    assert "1 named mentor will be saved." in html
+    assert confirm(client, cohort, html).status_code == 302
+    assert db.session.scalar(select(func.count(User.id)).where(User.email == "new@example.org")) == 1
+    assert db.session.scalar(select(func.count(CohortPairing.id))) == 1
+
+
+def test_pasted_contacts_keep_every_address_and_full_width_is_read_as_ascii(setup, make_user):
+    client, cohort = setup["client"], setup["cohort"]
+    for email in ("a@example.org", "b@example.org", "taro@example.org"):
+        make_user(Role.TRAINEE, email=email)
+    html = preview(client, cohort, "Aoi <a@example.org>, b@example.org\nｔａｒｏ＠ｅｘａｍｐｌｅ．ｏｒｇ\n"
+                                   "taro@ｅｘａｍｐｌｅ.org").get_data(as_text=True)
+    assert "3 people will be added." in html
+    assert "The same address and role are on line 2 already." in html  # line 3 is line 2 once normalised
+    html = preview(client, cohort, "名前 太郎").get_data(as_text=True)
+    assert "“名前” is not an e-mail address." in html and "“太郎” is not an e-mail address." in html
+
+
+def test_a_trainee_cannot_be_named_as_their_own_mentor(setup, make_user):
+    client, cohort = setup["client"], setup["cohort"]
+    make_user((Role.TRAINEE, Role.MENTOR), email="both@example.org")
+    html = preview(client, cohort, "email,role,mentors\nboth@example.org,mentor,\nboth@example.org,trainee,both@example.org\n"
+                   ).get_data(as_text=True)
+    assert "Nobody mentors their own work." in html
+
+
+def test_line_numbers_follow_the_sheet_when_a_cell_spans_lines(setup):
+    client, cohort = setup["client"], setup["cohort"]
+    html = preview(client, cohort, 'email,organisation\nx@example.org,"Two\nlines"\nbroken\n').get_data(as_text=True)
+    assert re.search(r'<td class="num">2</td><td>x@example.org</td>', html)
+    assert re.search(r'<td class="num">4</td><td>broken</td>', html)
+
+
+def test_typed_text_in_an_error_message_is_escaped(setup):
+    client, cohort = setup["client"], setup["cohort"]
+    response = client.post_form(f"/admin/cohorts/{cohort.id}/members",
+                                {"email": "<img/src=x/onerror=alert(1)>@example.org", "role": "trainee"})
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<img/src=x" not in html and "&lt;img/src=x/onerror=alert(1)&gt;@example.org" in html
+
+
+def test_a_deactivated_trainee_is_not_counted_as_stuck(setup, people, monkeypatch):
+    from datetime import timedelta
+
+    from lms.models import utcnow
+    from lms.services import reports
+
+    monkeypatch.setattr(reports, "clock", lambda: utcnow() + timedelta(days=30))
+    cohort, course = setup["cohort"], setup["course"]
+    (t0, _t1, _t2), _ = people
+    t0.active = False
+    db.session.commit()
+    report = reports.cohort_report(cohort, course.id, 1)
+    assert {row.user.email for row in report.stuck} == {"t1@example.org", "t2@example.org"}
