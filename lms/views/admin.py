@@ -137,12 +137,6 @@ def cohorts_page():
     return render_template("admin/cohorts.html", page=page, form=form)
 
 
-def _cohort_or_404(cohort_id):
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        abort(404)
-    return cohort
-
 
 def _back_to(cohort, anchor=None):
     page = request.args.get("page", type=int)
@@ -152,7 +146,7 @@ def _back_to(cohort, anchor=None):
 
 @bp.get("/cohorts/<id:cohort_id>")
 def cohort(cohort_id):
-    cohort = _cohort_or_404(cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     return render_template("admin/cohort.html", cohort=cohort,
                            members=cohorts.members(cohort, request.args.get("page", 1, type=int)),
                            member_form=CohortMemberForm(), mode_form=MentorModeForm(mode=cohort.mentor_mode),
@@ -161,7 +155,7 @@ def cohort(cohort_id):
 
 @bp.route("/cohorts/<id:cohort_id>/edit", methods=["GET", "POST"])
 def edit_cohort(cohort_id):
-    cohort = _cohort_or_404(cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     form = CohortEditForm(obj=cohort)
     if form.validate_on_submit():
         try:
@@ -177,7 +171,7 @@ def edit_cohort(cohort_id):
 
 @bp.post("/cohorts/<id:cohort_id>/members")
 def add_cohort_member(cohort_id):
-    cohort = _cohort_or_404(cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     form = CohortMemberForm()
     if form.validate_on_submit():
         try:
@@ -193,7 +187,7 @@ def add_cohort_member(cohort_id):
 
 @bp.post("/cohorts/<id:cohort_id>/members/<id:member_id>/remove")
 def remove_cohort_member(cohort_id, member_id):
-    cohort = _cohort_or_404(cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     cohorts.remove_member(cohort, member_id)
@@ -203,7 +197,7 @@ def remove_cohort_member(cohort_id, member_id):
 
 @bp.post("/cohorts/<id:cohort_id>/courses")
 def set_cohort_courses(cohort_id):
-    cohort = _cohort_or_404(cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     cohorts.set_courses(cohort, {parse_id(v) for v in request.form.getlist("course")} - {None})
@@ -213,7 +207,7 @@ def set_cohort_courses(cohort_id):
 
 @bp.post("/cohorts/<id:cohort_id>/mentor-mode")
 def set_mentor_mode(cohort_id):
-    cohort = _cohort_or_404(cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     form = MentorModeForm()
     if not form.validate_on_submit():
         flash(_("Choose how mentors are allocated."), "error")
@@ -227,7 +221,7 @@ def set_mentor_mode(cohort_id):
 @bp.post("/cohorts/<id:cohort_id>/pairings")
 def set_pairings(cohort_id):
     """The named-mentor table of one page: the trainees it listed, and the boxes ticked."""
-    cohort = _cohort_or_404(cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     trainee_ids = {parse_id(v) for v in request.form.getlist("trainee")} - {None}
@@ -251,7 +245,7 @@ def set_pairings(cohort_id):
 
 @bp.route("/cohorts/<id:cohort_id>/import", methods=["GET", "POST"])
 def import_people(cohort_id):
-    cohort = _cohort_or_404(cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     form = CohortImportForm()
     if form.validate_on_submit():
         upload = request.files.get(form.file.name)
@@ -281,7 +275,7 @@ def _preview(cohort, plan, text, stale=False):
 
 @bp.post("/cohorts/<id:cohort_id>/import/confirm")
 def confirm_import(cohort_id):
-    cohort = _cohort_or_404(cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     form = CohortImportConfirmForm(prefix="confirm")
     if not form.validate_on_submit():
         flash(_("The form had expired. Check the preview and add the people again."), "error")
@@ -307,7 +301,7 @@ def confirm_import(cohort_id):
 
 @bp.get("/cohorts/<id:cohort_id>/import/template.csv")
 def import_template(cohort_id):
-    _cohort_or_404(cohort_id)
+    db.get_or_404(Cohort, cohort_id)
     return Response(cohort_import.template_csv(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=cohort-people.csv"})
 

@@ -22,12 +22,6 @@ def require_admin():
     """Every report and export: login required, then administrators only."""
 
 
-def _cohort_or_404(cohort_id: int) -> Cohort:
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        abort(404)
-    return cohort
-
 
 def _filters(report: reports.CohortReport) -> dict:
     """The report's options as GET parameters, for the pager and the export links."""
@@ -36,7 +30,7 @@ def _filters(report: reports.CohortReport) -> dict:
 
 @bp.get("/<id:cohort_id>/report")
 def report(cohort_id):
-    report = reports.cohort_report(_cohort_or_404(cohort_id), parse_id(request.args.get("course")),
+    report = reports.cohort_report(db.get_or_404(Cohort, cohort_id), parse_id(request.args.get("course")),
                                    reports.clamp_stuck_days(request.args.get("stuck_days")))
     page = report.page(request.args.get("page", 1, type=int), reports.MATRIX_PAGE_SIZE)
     return render_template(
@@ -52,7 +46,7 @@ def _duration(value) -> str:
 
 
 def _export(cohort_id: int, action: str, kind: str, header, rows):
-    cohort = _cohort_or_404(cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     course = reports.pick_course(reports.cohort_courses(cohort), parse_id(request.args.get("course")))
     if course is None:
         abort(404)  # nothing to export: the cohort has no course yet
