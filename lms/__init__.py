@@ -23,7 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     _configure(app, config or {})
 
-    from . import extensions, i18n, security, views
+    from . import extensions, i18n, jobs, security, tasks, unit_of_work, views  # noqa: F401 (tasks: registers jobs)
     from .cli import register_cli
 
     extensions.db.init_app(app)
@@ -31,6 +31,8 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     extensions.babel.init_app(app, locale_selector=i18n.select_locale)
+    unit_of_work.init_app(app)
+    jobs.init_app(app)
     security.init_app(app)
     views.init_app(app)
     register_cli(app)

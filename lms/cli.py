@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import sys
 from datetime import date
@@ -19,7 +20,27 @@ from .extensions import db
 from .models import Role, User
 from .services import accounts
 
-lms_cli = AppGroup("lms", help="Skyfront LMS administration.")
+class UnitOfWorkGroup(AppGroup):
+    """Commands that commit once, when they end without an error (the CLI's one place that commits)."""
+
+    def command(self, *args, **kwargs):
+        register = super().command(*args, **kwargs)
+
+        def decorator(callback):
+            @functools.wraps(callback)
+            def run(*a, **kw):
+                try:
+                    result = callback(*a, **kw)
+                except BaseException:
+                    db.session.rollback()
+                    raise
+                db.session.commit()
+                return result
+            return register(run)
+        return decorator
+
+
+lms_cli = UnitOfWorkGroup("lms", help="Skyfront LMS administration.")
 
 
 @lms_cli.command("import-courses")
@@ -43,10 +64,9 @@ def import_courses_command(path, check):
         sys.exit(1)
     from .services import audit
 
-    # The importer commits its own transaction; the record follows it (an operator's command: nobody's, no address).
+    # In the import's own transaction (an operator's command: nobody's, no address).
     audit.record("content.import", details={"path": str(path), "created": report.created, "updated": report.updated,
                                             "archived": report.archived}, system=True)
-    db.session.commit()
     for line in report.lines():
         click.echo(line)
 
@@ -93,15 +113,23 @@ def demo_command():
 
 @lms_cli.command("close-overdue-attempts")
 def close_overdue_attempts_command():
-    """Grade every timed quiz attempt whose time is up (safe to run from cron, e.g. every 10 minutes).
-
-    Attempts also close themselves when their owner or an item analysis next looks at them;
-    this makes reports exact without waiting for that.
-    """
+    """Grade every timed quiz attempt whose time is up (the worker does this every minute)."""
     from .services.quizzes import close_overdue
 
     click.echo(f"closed {close_overdue()} overdue attempt(s)")
 
+
+
+@lms_cli.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Threads running jobs.")
+def worker_command(workers):
+    """Run the job queue: mail, certificate PDFs, reminders and the scheduled tasks (until Ctrl+C)."""
+    from .jobs import huey, run_worker
+
+    if huey.immediate:
+        raise click.ClickException("JOBS_IMMEDIATE is set: jobs run in the web process; no worker is needed.")
+    click.echo(f"worker: {workers} thread(s), queue in {huey.storage.__class__.__name__}")
+    run_worker(workers)
 
 
 @lms_cli.command("backup")

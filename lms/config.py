@@ -36,6 +36,16 @@ class Defaults:
     SMTP_PASSWORD: str | None = None
     SMTP_STARTTLS = True
     MAIL_FROM = "Skyfront LMS <no-reply@skyfront-lms.invalid>"
+    # Seconds to wait for the mail server (in the worker, never in a request).
+    SMTP_TIMEOUT = 30
+    # Minutes before each further try of a mail that failed; after the last one it is listed as failed.
+    MAIL_RETRY_MINUTES = (1, 5, 30, 120, 720)
+
+    # Job queue (Huey): a SQLite file in instance/ on one machine; Redis when REDIS_URL is set (several servers).
+    REDIS_URL: str | None = None
+    JOBS_SQLITE_FILE: str | None = None
+    # Run each job at once, still after the commit, instead of in the worker (the tests do).
+    JOBS_IMMEDIATE = False
 
     # Set to true behind HTTPS: marks the session cookie Secure.
     HTTPS = False
@@ -76,6 +86,10 @@ _ENV_TYPES = {
     "SMTP_PASSWORD": str,
     "SMTP_STARTTLS": bool,
     "MAIL_FROM": str,
+    "SMTP_TIMEOUT": int,
+    "REDIS_URL": str,
+    "JOBS_SQLITE_FILE": str,
+    "JOBS_IMMEDIATE": bool,
     "HTTPS": bool,
     "PROXIES": int,
     "PAGE_SIZE": int,

@@ -64,6 +64,7 @@ def app(database_url, tmp_path):
         "PASSWORD_MIN_LENGTH": 10,
         "SMTP_HOST": None,
         "BASE_URL": "http://localhost",  # the test client's host, so absolute links resolve in tests
+        "JOBS_IMMEDIATE": True,  # each job runs at once after the commit that queued it (tests/test_jobs.py: a worker)
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -37,17 +37,13 @@ class ImportReport:
 def import_courses(path: Path | str) -> ImportReport:
     """Validate everything under ``path``, then import it all or nothing.
 
-    Raises ``ContentError`` (nothing written) when the files have problems.
+    Raises ``ContentError`` (nothing written) when the files have problems. Adds to the caller's transaction.
     """
     specs = load_courses(path)
     report = ImportReport()
-    try:
-        for spec in specs:
-            _import_course(spec, report)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    for spec in specs:
+        _import_course(spec, report)
+    db.session.flush()  # the caller (the CLI command) commits once
     return report
 
 

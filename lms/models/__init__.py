@@ -5,6 +5,7 @@ from .assignment import (Assignment, Attachment, MentorAllocation, Notification,
 from .base import UTCDateTime, utcnow
 from .certificate import AuditEvent, Certificate
 from .course import Course, Lesson, Module
+from .mail import OutgoingMail
 from .progress import Cohort, CohortCourse, CohortMember, CohortPairing, Enrolment, LessonCompletion
 from .quiz import Question, Quiz, QuizAttempt, QuizChoicePick, QuizResponse, QuizResult
 from .user import ROLE_LABELS, Role, Token, TokenPurpose, User
@@ -13,6 +14,6 @@ __all__ = [
     "Assignment", "Attachment", "MentorAllocation", "Notification", "Review", "Submission", "SubmissionEvent",
     "SubmissionVersion",
     "AuditEvent", "Certificate", "Cohort", "CohortCourse", "CohortMember", "CohortPairing", "Course", "Enrolment", "Lesson", "LessonCompletion",
-    "Module", "Question", "Quiz", "QuizAttempt", "QuizChoicePick", "QuizResponse", "QuizResult",
+    "Module", "OutgoingMail", "Question", "Quiz", "QuizAttempt", "QuizChoicePick", "QuizResponse", "QuizResult",
     "ROLE_LABELS", "Role", "Token", "TokenPurpose", "User", "UTCDateTime", "utcnow",
 ]

@@ -28,14 +28,6 @@ class AccountError(Exception):
         self.message = message
 
 
-class InvitationNotSent(AccountError):
-    """The account was created (or the link renewed), but the mail did not go out."""
-
-    def __init__(self, user):
-        super().__init__(INVITATION_NOT_SENT)
-        self.user = user
-
-
 @dataclass
 class Profile:
     name_ja: str = ""
@@ -73,17 +65,13 @@ def _new_user(email: str, profile: Profile, roles: set[Role]) -> User:
     _apply_profile(user, profile)
     for role in Role:
         setattr(user, f"is_{role.value}", role in roles)
-    db.session.add(user)
-    return user
-
-
-def _commit_new_user() -> None:
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.add(user)
     except IntegrityError:
         # Two requests created the same address at once: the other one won.
-        db.session.rollback()
         raise AccountError(_l("An account with this e-mail address already exists.")) from None
+    return user
 
 
 def create_user(email: str, password: str, profile: Profile, roles: set[Role]) -> User:
@@ -91,30 +79,25 @@ def create_user(email: str, password: str, profile: Profile, roles: set[Role]) -
     check_password_policy(password)
     user = _new_user(email, profile, roles)
     user.set_password(password)  # a new account has no links to void
-    _commit_new_user()
     return user
 
 
 def invite_user(email: str, profile: Profile, roles: set[Role], invited_by: User | None = None) -> User:
     """An account without a password, and a mail with a one-time link to set one."""
     user = _new_user(email, profile, roles)
-    db.session.flush()
     raw = _issue_invitation(user)
-    _commit_new_user()
     _mail_invitation(user, raw, invited_by)
     return user
 
 
 def add_invited_user(email: str, profile: Profile, roles: set[Role]) -> tuple[User, str]:
-    """An invited account in the caller's transaction (bulk imports); mail the link with ``send_invitation``
-    once the transaction is committed."""
+    """An invited account in the caller's transaction (bulk imports); queue the link with ``send_invitation``."""
     user = _new_user(email, profile, roles)
-    db.session.flush()
     return user, _issue_invitation(user)
 
 
 def send_invitation(user: User, raw: str, invited_by: User | None = None) -> None:
-    """Raises InvitationNotSent when the mail could not go out (the account exists; it can be resent)."""
+    """Queue the invitation mail; it goes out after the commit (a failure is listed on the admin home)."""
     _mail_invitation(user, raw, invited_by)
 
 
@@ -123,12 +106,7 @@ def resend_invitation(user: User, invited_by: User | None = None) -> None:
     if user.password_hash:
         raise AccountError(_l("This person has already accepted the invitation."))
     raw = _issue_invitation(user)
-    db.session.commit()
     _mail_invitation(user, raw, invited_by)
-
-
-INVITATION_NOT_SENT = _l("The account exists, but the invitation mail could not be sent. "
-                         "Check the mail settings, then use “Resend invitation”.")
 
 
 def _issue_invitation(user: User) -> str:
@@ -136,11 +114,9 @@ def _issue_invitation(user: User) -> str:
 
 
 def _mail_invitation(user: User, raw: str, invited_by: User | None) -> None:
-    try:
-        mail.send_template(user, "invitation", link=external_url("auth.accept_invitation", token=raw),
-                           invited_by=invited_by, hours=current_app.config["INVITATION_TTL_HOURS"])
-    except mail.MailError:
-        raise InvitationNotSent(user) from None
+    mail.queue(user, "invitation", key=f"invitation:{user.id}:{_hash(raw)[:16]}",
+               link=external_url("auth.accept_invitation", token=raw), invited_by=invited_by,
+               hours=current_app.config["INVITATION_TTL_HOURS"])
 
 
 # --- one-time tokens -------------------------------------------------------------
@@ -168,6 +144,7 @@ def _issue_token(user: User, purpose: TokenPurpose, ttl: timedelta) -> str:
     now = utcnow()
     _void_tokens(user, purpose)
     raw = secrets.token_urlsafe(32)
+    db.session.flush()  # a new user gets its id
     db.session.add(Token(user_id=user.id, purpose=purpose.value, token_hash=_hash(raw), expires_at=now + ttl))
     return raw
 
@@ -188,7 +165,6 @@ def _redeem(raw: str, purpose: TokenPurpose, expired_message) -> User:
         update(Token).where(Token.id == token.id, Token.used_at.is_(None)).values(used_at=utcnow())
     ).rowcount
     if claimed != 1:
-        db.session.rollback()
         raise AccountError(expired_message)
     return token.user
 
@@ -202,7 +178,6 @@ def accept_invitation(raw: str, password: str, profile: Profile) -> User:
     user = _redeem(raw, TokenPurpose.INVITATION, INVITATION_INVALID)
     _apply_profile(user, profile)
     _set_password(user, password)
-    db.session.commit()
     return user
 
 
@@ -213,18 +188,15 @@ def request_password_reset(email: str) -> None:
         return
     ttl = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
     raw = _issue_token(user, TokenPurpose.PASSWORD_RESET, timedelta(minutes=ttl))
-    db.session.commit()
-    try:
-        mail.send_template(user, "password_reset", link=external_url("auth.reset_password", token=raw), minutes=ttl)
-    except mail.MailError:
-        pass  # logged by the mailer; the page must not differ, or it would tell that the account exists
+    # Queued, not sent here: the answer takes the same time whether or not the account exists.
+    mail.queue(user, "password_reset", key=f"password_reset:{user.id}:{_hash(raw)[:16]}",
+               link=external_url("auth.reset_password", token=raw), minutes=ttl)
 
 
 def reset_password(raw: str, password: str) -> User:
     check_password_policy(password)
     user = _redeem(raw, TokenPurpose.PASSWORD_RESET, RESET_INVALID)
     _set_password(user, password)  # also ends every other session
-    db.session.commit()
     return user
 
 
@@ -245,24 +217,20 @@ def authenticate(email: str, password: str) -> User | None:
         _record_failed_login(email, user)
         return None
     user.last_login_at = utcnow()
-    db.session.commit()
     return user
 
 
 def _record_failed_login(email: str, user: User | None) -> None:
     # Known and unknown addresses write the same row, so the answer takes as long either way.
     audit.record("login.failure", "user", user.id if user else "", {"email": (email or "").strip()[:254]})
-    db.session.commit()
 
 
 def record_throttled_login(email: str) -> None:
     audit.record("login.throttled", "user", "", {"email": (email or "").strip()[:254]})
-    db.session.commit()
 
 
 def update_profile(user: User, profile: Profile) -> None:
     _apply_profile(user, profile)
-    db.session.commit()
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -270,13 +238,11 @@ def change_password(user: User, current: str, new: str) -> None:
         raise AccountError(_l("The current password is not correct."))
     check_password_policy(new)
     _set_password(user, new)  # a new session nonce: other browsers are logged out
-    db.session.commit()
 
 
 def set_language(user: User, lang: str) -> None:
     if lang in LANGUAGES and user.locale != lang:
         user.locale = lang
-        db.session.commit()
 
 
 def update_account(user: User, *, roles: set[Role], active: bool, acting: User) -> None:
@@ -297,4 +263,3 @@ def update_account(user: User, *, roles: set[Role], active: bool, acting: User) 
     elif not user.active and active:
         audit.record("user.activate", "user", user.id, {"email": user.email}, actor=acting)
     user.active = active
-    db.session.commit()

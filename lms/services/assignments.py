@@ -9,25 +9,29 @@ mentor gets a ``Conflict`` carrying what they typed, never a silent overwrite.
 from __future__ import annotations
 
 import difflib
+import functools
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from .. import storage
+from .. import storage, unit_of_work
 from ..extensions import db
 from ..models import (Assignment, Attachment, Cohort, CohortCourse, CohortMember, CohortPairing, Course, MentorAllocation, Review,
                       Submission, SubmissionEvent, SubmissionVersion, User, utcnow)
 from ..rules import review as rules
 from ..rules import uploads
 from ..sanitize import render_markdown
-from . import audit, certificates, notifications
+from ..urls import site_path
+from . import audit, notifications
 from .people import Page
+
+log = logging.getLogger(__name__)
 
 MAX_SECTION_TEXT = 50_000
 MAX_COMMENT = 20_000
@@ -289,7 +293,6 @@ def _claim(submission: Submission, lock: int | None, typed: dict, **values) -> N
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        db.session.rollback()
         raise Conflict(_l("Someone else saved this submission a moment ago. "
                           "Nothing was overwritten: your text is shown below; save again."), typed)
 
@@ -335,18 +338,16 @@ def save_draft(user: User, assignment: Assignment, texts: dict[str, str], lock: 
     if submission is None:
         submission = Submission(assignment_id=assignment.id, user_id=user.id, course_id=assignment.course_id,
                                 state=rules.DRAFT, created_at=now, updated_at=now, lock=1)
-        db.session.add(submission)
         try:
-            db.session.flush()
+            with db.session.begin_nested():
+                db.session.add(submission)
         except IntegrityError:  # created a moment ago by another request (a double click)
-            db.session.rollback()
             raise Conflict(_l("This draft was just created in another window. Your text is shown below; "
                               "save again."), typed) from None
         version = SubmissionVersion(submission_id=submission.id, number=1, created_at=now)
         db.session.add(version)
         lock = submission.lock
     if submission.state not in rules.EDITABLE:
-        db.session.rollback()
         raise AssignmentError(_l("This work has been submitted and can no longer be changed."))
     _claim(submission, lock, typed)
     version = _latest_version(submission)
@@ -355,16 +356,7 @@ def save_draft(user: User, assignment: Assignment, texts: dict[str, str], lock: 
     version.sections, version.sections_html = _render_sections(assignment, texts)
     version.saved_at = now
     result = SaveResult(submission)
-    staged = _stage_files(assignment, version, files or [], result)
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        for item in staged:
-            storage.discard(item)
-        raise
-    for item in staged:
-        storage.keep(item)
+    _store_files(assignment, version, files or [], result)
     return result
 
 
@@ -394,16 +386,21 @@ REFUSALS = {
     "size": _l("The file is larger than allowed."),
     "count": _l("Too many files: remove one before adding another."),
     "blank": _l("The file is empty."),
+    "unstored": _l("The file could not be stored just now; your text was saved. Try attaching it again later."),
 }
 
 
-def _stage_files(assignment: Assignment, version: SubmissionVersion, files: list, result: SaveResult) -> list:
-    """Check each file and stage the good ones with their rows; refused ones leave nothing behind."""
+def _store_files(assignment: Assignment, version: SubmissionVersion, files: list, result: SaveResult) -> None:
+    """Check each file and store the good ones with their rows; refused ones leave nothing behind.
+
+    A file is in its final place before its row can commit (so a committed row always has its file), and is
+    removed again if the transaction does not commit. A file the disk refuses is reported like any other
+    refusal: the trainee's text is saved all the same.
+    """
     files = [f for f in files if f is not None and (f.filename or "").strip()]
     if not files:
-        return []
+        return
     count = db.session.scalar(select(func.count(Attachment.id)).where(Attachment.version_id == version.id))
-    staged = []
     for upload in files:
         name = upload.filename
         reason = _name_refusal(assignment, name)
@@ -417,18 +414,28 @@ def _stage_files(assignment: Assignment, version: SubmissionVersion, files: list
         except storage.TooLarge:
             result.refused.append((uploads.display_name(name), REFUSALS["size"]))
             continue
+        except OSError:
+            log.exception("upload %r could not be staged", name)
+            result.refused.append((uploads.display_name(name), REFUSALS["unstored"]))
+            continue
         claimed = uploads.type_for_name(name)
         actual = uploads.sniff(item.temp_path)
         if item.size == 0 or actual != claimed:
             storage.discard(item)
             result.refused.append((uploads.display_name(name), REFUSALS["blank" if item.size == 0 else "content"]))
             continue
+        try:
+            storage.keep(item)
+        except OSError:
+            storage.discard(item)
+            log.exception("upload %r could not be stored", name)
+            result.refused.append((uploads.display_name(name), REFUSALS["unstored"]))
+            continue
+        unit_of_work.on_rollback(functools.partial(storage.delete, item.stored_name))
         db.session.add(Attachment(version_id=version.id, stored_name=item.stored_name,
                                   original_name=uploads.display_name(name), file_type=actual, size=item.size))
-        staged.append(item)
         result.stored.append(uploads.display_name(name))
         count += 1
-    return staged
 
 
 def _name_refusal(assignment: Assignment, name: str | None) -> str | None:
@@ -460,9 +467,8 @@ def remove_attachment(user: User, attachment_id: int, lock: int | None) -> Submi
     db.session.delete(attachment)
     db.session.flush()
     still_used = db.session.scalar(select(func.count(Attachment.id)).where(Attachment.stored_name == stored_name))
-    db.session.commit()
-    if not still_used:
-        storage.delete(stored_name)
+    if not still_used:  # the file goes only once the row's removal is committed
+        unit_of_work.after_commit(functools.partial(storage.delete, stored_name))
     return submission
 
 
@@ -487,10 +493,8 @@ def submit(user: User, assignment: Assignment, lock: int | None) -> Submission:
     version.submitted_at = now
     version.late = rules.is_late(now, due_for(user.id, assignment))
     mentors = allocated_mentors(user.id, assignment.course_id)
-    outgoing = notifications.notify(mentors, target, _params(submission, assignment, user, version.number),
-                                    url_for("assignments.review_page", submission_id=submission.id))
-    db.session.commit()
-    notifications.deliver(outgoing)
+    notifications.notify(mentors, target, _params(submission, assignment, user, version.number),
+                         site_path("assignments.review_page", submission_id=submission.id))
     return submission
 
 
@@ -564,21 +568,19 @@ def save_review(reviewer: User, submission: Submission, data: ReviewInput, lock:
     review.section_comments = comments
     review.section_comments_html = {k: render_markdown(v) for k, v in comments.items()}
     review.updated_at = now
-    outgoing = []
     if target:
         review.decision = data.decision
         review.released_at = now
         trainee = db.session.get(User, submission.user_id)
-        outgoing = notifications.notify(
+        notifications.notify(
             [trainee], "review_released",
             _params(submission, assignment, trainee, version.number, decision=data.decision),
-            url_for("assignments.assignment_page", slug=assignment.course.slug, assignment_slug=assignment.slug))
+            site_path("assignments.assignment_page", slug=assignment.course.slug, assignment_slug=assignment.slug))
+        notifications.mark_read_for(submission_link=site_path("assignments.review_page", submission_id=submission.id))
         audit.record(f"review.{data.decision}", "submission", submission.id,
                      {"version": version.number, "total": review.total, "scores": scores}, actor=reviewer)
-    db.session.commit()
-    notifications.deliver(outgoing)
     if target == rules.APPROVED:
-        certificates.issue_if_complete(db.session.get(User, submission.user_id), assignment.course)
+        unit_of_work.progress_changed(submission.user_id, assignment.course_id)
     return review
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 
 from .. import storage
-from ..urls import external_url
+from ..urls import external_url, site_path
 from ..extensions import db
 from ..fonts import unprintable
 from ..i18n import LANGUAGES, format_score
@@ -257,13 +257,19 @@ def _insert(certificate: Certificate, by: User | None) -> bool:
     return True
 
 
-def _announce(certificates: list[Certificate]) -> list[notifications.Outgoing]:
-    outgoing = []
+def _announce(certificates: list[Certificate]) -> None:
+    """Tell each holder (in-app and by mail) and have the PDF rendered, once the issue is committed."""
+    from ..tasks import render_certificate_pdf  # the tasks import the services
+
     for certificate in certificates:
-        outgoing += notifications.notify(
-            [certificate.user], "certificate_issued", _course_params(certificate),
-            url_for("certificates.mine") + f"#c-{certificate.public_id}")
-    return outgoing
+        notifications.notify([certificate.user], "certificate_issued", _course_params(certificate),
+                             _mine_link(certificate))
+        db.session.flush()
+        render_certificate_pdf.enqueue_after_commit(certificate.id)
+
+
+def _mine_link(certificate: Certificate) -> str:
+    return site_path("certificates.mine") + f"#c-{certificate.public_id}"
 
 
 def _course_params(certificate: Certificate) -> dict:
@@ -296,16 +302,33 @@ def issue(course: Course, users: list[User], by: User) -> IssueReport:
                 report.issued.append(certificate)
             else:
                 report.already += 1
-    outgoing = _announce(report.issued)
-    db.session.commit()
-    notifications.deliver(outgoing)
+    _announce(report.issued)
     return report
 
 
+def on_progress_changed(changed: list[tuple[int, int]]) -> None:
+    """The one handler of the progress event (``unit_of_work.progress_changed``), run just before the commit.
+
+    A failure here is logged and leaves the progress itself to be committed: the program office can still
+    issue the certificate by hand, and the next progress event tries again.
+    """
+    for user_id, course_id in changed:
+        course = db.session.get(Course, course_id)
+        user = db.session.get(User, user_id)
+        if course is None or user is None or not issues_automatically(course):
+            continue
+        try:
+            with db.session.begin_nested():
+                issue_if_complete(user, course)
+        except Exception:
+            log.exception("automatic certificate for user %s in course %s failed", user_id, course_id)
+
+
 def issue_if_complete(user: User, course: Course) -> Certificate | None:
-    """For automatic courses: issue the moment the last requirement is met. Safe to call at any time.
+    """For automatic courses: issue the moment the last requirement is met, in the caller's transaction.
 
     Only a first certificate is automatic: after a revocation or an expiry, the program office decides.
+    Called by ``on_progress_changed``; views never issue certificates.
     """
     if not issues_automatically(course):
         return None
@@ -315,15 +338,8 @@ def issue_if_complete(user: User, course: Course) -> Certificate | None:
         return None
     certificate = _new_certificate(course, state, reqs, None)
     if not _insert(certificate, None):
-        db.session.rollback()
-        return None
-    outgoing = _announce([certificate])
-    try:
-        db.session.commit()
-    except IntegrityError:  # another request issued it between our savepoint and the commit
-        db.session.rollback()
-        return None
-    notifications.deliver(outgoing)
+        return None  # another request issued it a moment ago
+    _announce([certificate])
     return certificate
 
 
@@ -337,15 +353,11 @@ def revoke(certificate: Certificate, by: User, reason: str) -> None:
         .values(revoked_at=now, revoked_reason=reason[:2000], revoked_by_id=by.id)
     ).rowcount
     if not claimed:
-        db.session.rollback()
         raise CertificateError(_l("This certificate was already revoked."))
     audit.record("certificate.revoke", "certificate", certificate.public_id,
                  {"user_id": certificate.user_id, "course": certificate.course_slug, "reason": reason[:2000]}, actor=by)
-    outgoing = notifications.notify([certificate.user], "certificate_revoked",
-                                    {**_course_params(certificate), "reason": reason[:2000]},
-                                    url_for("certificates.mine") + f"#c-{certificate.public_id}")
-    db.session.commit()
-    notifications.deliver(outgoing)
+    notifications.notify([certificate.user], "certificate_revoked",
+                         {**_course_params(certificate), "reason": reason[:2000]}, _mine_link(certificate))
 
 
 # --- reading
@@ -379,26 +391,40 @@ def verify_url(certificate: Certificate) -> str:
     return external_url("certificates.verify", public_id=certificate.public_id)
 
 
-def pdf_file(certificate: Certificate) -> Path:
-    """The certificate's PDF, rendered on first request and kept (the snapshot never changes)."""
+def pdf_file(certificate: Certificate) -> Path | bytes:
+    """The stored PDF's path, or — before the render job has stored it — the PDF rendered now, in memory.
+
+    Reading never writes: a page view neither stores files nor updates rows, so an unwritable upload folder
+    never turns a download into an error. The snapshot never changes, so both are the same document.
+    """
     if certificate.pdf_name:
         path = storage.path_of(certificate.pdf_name)
         if path.exists():
             return path
     from . import certificate_pdf  # fpdf2 loads only when a PDF is actually needed
 
+    return certificate_pdf.render(certificate, verify_url(certificate))
+
+
+def store_pdf(certificate: Certificate) -> None:
+    """Render the PDF once and keep it (the render job, after the certificate is issued)."""
+    if certificate.pdf_name and storage.path_of(certificate.pdf_name).exists():
+        return
+    from . import certificate_pdf
+
     stored_name = storage.save_bytes(certificate_pdf.render(certificate, verify_url(certificate)))
-    # Conditional: when two requests render at once, the first name recorded wins and the other file goes.
+    # Conditional: when two jobs render at once, the first name recorded wins and the other file goes.
     won = db.session.execute(update(Certificate).where(
         Certificate.id == certificate.id,
         (Certificate.pdf_name.is_(None)) | (Certificate.pdf_name == certificate.pdf_name))
         .values(pdf_name=stored_name)).rowcount
-    db.session.commit()
     if not won:
         storage.delete(stored_name)
-        db.session.refresh(certificate)
-        return storage.path_of(certificate.pdf_name)
-    return storage.path_of(stored_name)
+    else:
+        from .. import unit_of_work
+
+        # The old file goes only when the new name is committed; a rollback removes the new one instead.
+        unit_of_work.on_rollback(lambda: storage.delete(stored_name))
 
 
 def linkedin_url(certificate: Certificate) -> str:

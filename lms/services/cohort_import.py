@@ -138,7 +138,6 @@ class Result:
     added: int
     created: int
     pairings: int
-    mail_failed: list[str]
 
 
 def decode(data: bytes) -> str:
@@ -331,19 +330,15 @@ def apply(cohort: Cohort, text: str, default_role: str, create_accounts: bool, d
     if current.digest != digest:
         return None, current
     try:
-        result, invitations = _write(cohort, current, actor)
-        db.session.commit()
+        with db.session.begin_nested():  # all rows or none
+            result, invitations = _write(cohort, current, actor)
     except (IntegrityError, accounts.AccountError):
         # Someone added the same people (or created the same account) between our check and our writes:
         # nothing of this import is kept.
-        db.session.rollback()
         raise CohortError(_l("The cohort changed while these people were being added, and nothing was saved. "
                              "Check the preview and add them again.")) from None
-    for user, raw in invitations:
-        try:
-            accounts.send_invitation(user, raw, invited_by=actor)
-        except accounts.InvitationNotSent:
-            result.mail_failed.append(user.email)
+    for user, raw in invitations:  # mailed by the job queue once the import is committed
+        accounts.send_invitation(user, raw, invited_by=actor)
     return result, current
 
 
@@ -377,7 +372,7 @@ def _write(cohort: Cohort, current: Plan, actor: User) -> tuple[Result, list]:
         "cohort": cohort.name_en, "added": added, "created": created, "pairings": pairings,
         "skipped": current.count(ERROR), "emails": [row.email for row in current.rows if row.action in (ADD, CREATE)]},
         actor=actor)
-    return Result(added, created, pairings, []), invitations
+    return Result(added, created, pairings), invitations
 
 
 def template_csv() -> bytes:

@@ -66,7 +66,7 @@ def create_cohort(name_ja: str, name_en: str, program: str, starts_on: date, end
     cohort = Cohort(name_ja=name_ja.strip(), name_en=name_en.strip(), program=program, starts_on=starts_on,
                     ends_on=ends_on)
     db.session.add(cohort)
-    db.session.commit()
+    db.session.flush()
     return cohort
 
 
@@ -80,7 +80,6 @@ def update_cohort(cohort: Cohort, name_ja: str, name_en: str, program: str, star
     after = {"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat() if ends_on else ""}
     if before != after:
         audit.record("cohort.dates", "cohort", cohort.id, {"cohort": cohort.name_en, "before": before, "after": after})
-    db.session.commit()
 
 
 @dataclass
@@ -135,16 +134,14 @@ def add_member(cohort: Cohort, email: str, role: str) -> User:
     if not user.has_role(role):
         raise CohortError(_l("%(email)s does not have the %(role)s role.", email=user.email,
                              role=_l("trainee") if role == "trainee" else _l("mentor")))
-    db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, role=role))
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, role=role))
     except IntegrityError:
-        db.session.rollback()
         raise CohortError(_l("%(email)s is already in this cohort.", email=user.email)) from None
     if role == "trainee":
         _enrol([user.id], [c.id for c in cohort.courses])
     audit.record("cohort.add", "cohort", cohort.id, {"cohort": cohort.name_en, "email": user.email, "role": role})
-    db.session.commit()
     return user
 
 
@@ -159,7 +156,6 @@ def remove_member(cohort: Cohort, member_id: int) -> None:
     audit.record("cohort.remove", "cohort", cohort.id, {"cohort": cohort.name_en, "email": member.user.email,
                                                         "role": member.role})
     db.session.delete(member)
-    db.session.commit()
 
 
 def set_courses(cohort: Cohort, course_ids: set[int]) -> None:
@@ -174,7 +170,6 @@ def set_courses(cohort: Cohort, course_ids: set[int]) -> None:
     trainees = list(db.session.scalars(select(CohortMember.user_id).where(
         CohortMember.cohort_id == cohort.id, CohortMember.role == "trainee")))
     _enrol(trainees, list(added))
-    db.session.commit()
 
 
 def set_mentor_mode(cohort: Cohort, mode: str) -> None:
@@ -184,7 +179,6 @@ def set_mentor_mode(cohort: Cohort, mode: str) -> None:
         audit.record("cohort.mentor_mode", "cohort", cohort.id,
                      {"cohort": cohort.name_en, "before": cohort.mentor_mode, "after": mode})
         cohort.mentor_mode = mode
-    db.session.commit()
 
 
 def set_pairings(cohort: Cohort, trainee_ids: set[int], chosen: set[tuple[int, int]]) -> None:
@@ -201,20 +195,19 @@ def set_pairings(cohort: Cohort, trainee_ids: set[int], chosen: set[tuple[int, i
     if trainee_ids:
         current = set(db.session.execute(select(CohortPairing.trainee_id, CohortPairing.mentor_id).where(
             CohortPairing.cohort_id == cohort.id, CohortPairing.trainee_id.in_(trainee_ids))).all())
-    for trainee_id, mentor_id in current - wanted:
-        db.session.execute(delete(CohortPairing).where(CohortPairing.cohort_id == cohort.id,
-                                                       CohortPairing.trainee_id == trainee_id,
-                                                       CohortPairing.mentor_id == mentor_id))
-    for trainee_id, mentor_id in wanted - current:
-        db.session.add(CohortPairing(cohort_id=cohort.id, trainee_id=trainee_id, mentor_id=mentor_id))
+    try:
+        with db.session.begin_nested():  # all of it or nothing
+            for trainee_id, mentor_id in current - wanted:
+                db.session.execute(delete(CohortPairing).where(CohortPairing.cohort_id == cohort.id,
+                                                               CohortPairing.trainee_id == trainee_id,
+                                                               CohortPairing.mentor_id == mentor_id))
+            for trainee_id, mentor_id in wanted - current:
+                db.session.add(CohortPairing(cohort_id=cohort.id, trainee_id=trainee_id, mentor_id=mentor_id))
+    except IntegrityError:
+        raise CohortError(_l("Another admin changed these allocations at the same time. Check them and save again.")) from None
     if current != wanted:
         audit.record("cohort.pairings", "cohort", cohort.id, {
             "cohort": cohort.name_en, "added": len(wanted - current), "removed": len(current - wanted)})
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise CohortError(_l("Another admin changed these allocations at the same time. Check them and save again.")) from None
 
 
 def _enrol(user_ids: list[int], course_ids: list[int]) -> None:
@@ -247,12 +240,12 @@ def allocate(mentor_id: int, trainee: User) -> None:
         raise CohortError(_l("Choose a mentor."))
     if mentor.id == trainee.id:
         raise CohortError(_l("Nobody mentors their own work."))
-    db.session.add(MentorAllocation(mentor_id=mentor.id, trainee_id=trainee.id))
-    audit.record("mentor.allocate", "user", trainee.id, {"trainee": trainee.email, "mentor": mentor.email})
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.add(MentorAllocation(mentor_id=mentor.id, trainee_id=trainee.id))
     except IntegrityError:
-        db.session.rollback()  # already allocated: nothing to do
+        return  # already allocated: nothing to do
+    audit.record("mentor.allocate", "user", trainee.id, {"trainee": trainee.email, "mentor": mentor.email})
 
 
 def deallocate(allocation_id: int, trainee: User) -> None:
@@ -263,4 +256,3 @@ def deallocate(allocation_id: int, trainee: User) -> None:
     mentor = db.session.get(User, allocation.mentor_id)
     audit.record("mentor.deallocate", "user", trainee.id, {"trainee": trainee.email, "mentor": mentor.email})
     db.session.delete(allocation)
-    db.session.commit()

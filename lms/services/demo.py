@@ -44,5 +44,5 @@ def create_demo(password_factory: Callable[[], str], today: date) -> list[tuple[
         if role is Role.TRAINEE:
             for course in courses:
                 db.session.add(Enrolment(user_id=user.id, course_id=course.id, source="cohort"))
-    db.session.commit()
+    db.session.flush()
     return made

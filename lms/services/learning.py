@@ -10,11 +10,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only, undefer
 
+from .. import unit_of_work
 from ..extensions import db
 from ..models import Assignment, Course, Enrolment, Lesson, LessonCompletion, Module, Quiz, User
 from ..rules.progress import Progress, measure, next_item
 from . import assignments as assignment_service
-from . import certificates
 from . import quizzes
 
 
@@ -109,11 +109,10 @@ def enrol(user: User, course: Course, source: str = "self") -> bool:
         raise LearningError(_l("This course is assigned by the program office; you cannot enrol yourself."))
     if is_enrolled(user, course):
         return False
-    db.session.add(Enrolment(user_id=user.id, course_id=course.id, source=source))
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.add(Enrolment(user_id=user.id, course_id=course.id, source=source))
     except IntegrityError:  # a double click: the other request enrolled them
-        db.session.rollback()
         return False
     return True
 
@@ -124,16 +123,15 @@ def set_lesson_done(user: User, lesson: Lesson, done: bool) -> None:
         exists = db.session.scalar(select(LessonCompletion.id).where(
             LessonCompletion.user_id == user.id, LessonCompletion.lesson_id == lesson.id))
         if exists is None:
-            db.session.add(LessonCompletion(user_id=user.id, lesson_id=lesson.id, course_id=lesson.course_id))
+            try:
+                with db.session.begin_nested():
+                    db.session.add(LessonCompletion(user_id=user.id, lesson_id=lesson.id, course_id=lesson.course_id))
+            except IntegrityError:
+                pass  # already marked by a concurrent request
     else:
         db.session.execute(delete(LessonCompletion).where(
             LessonCompletion.user_id == user.id, LessonCompletion.lesson_id == lesson.id))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # already marked by a concurrent request
-    if done:
-        certificates.issue_if_complete(user, lesson.module.course)
+    unit_of_work.progress_changed(user.id, lesson.course_id)
 
 
 def _outlines(course_ids: list[int]) -> tuple[dict[int, list[Module]], dict[int, list[Lesson]]]:

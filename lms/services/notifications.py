@@ -1,14 +1,13 @@
 """In-app notifications and their mails, each in the recipient's language.
 
 A notification stores a kind and parameters, not text: the list renders it in the reader's language
-when it is read. ``notify`` adds rows to the caller's transaction; ``deliver`` sends the mails after
-that transaction committed (a mail server that is down never undoes a submission or a review).
+when it is read. ``notify`` adds the rows and their mails to the caller's transaction; the mails are sent
+by the job queue after that transaction committed.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -23,36 +22,22 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 30
 
 
-@dataclass
-class Outgoing:
-    """A mail to send once the transaction that made it has committed."""
+def notify(recipients: list[User], kind: str, params: dict, link: str) -> list[Notification]:
+    """Add one notification per recipient, and its mail in their language, to the caller's transaction.
 
-    recipient: User
-    template: str
-    context: dict
-
-
-def notify(recipients: list[User], kind: str, params: dict, link: str) -> list[Outgoing]:
-    """Add one notification per recipient; returns the mails to ``deliver`` after the commit."""
-    outgoing = []
+    The mails go out after the commit (``mail.queue``): a mail server that is down never undoes the work.
+    """
+    added = []
     for user in recipients:
-        db.session.add(Notification(user_id=user.id, kind=kind, params=params, link=link))
+        notification = Notification(user_id=user.id, kind=kind, params=params, link=link)
+        db.session.add(notification)
+        added.append(notification)
+    db.session.flush()
+    for user, notification in zip(recipients, added):
         if user.active and user.email:
-            outgoing.append(Outgoing(user, f"notify_{kind}", {"params": params, "link": link}))
-    return outgoing
-
-
-def deliver(outgoing: list[Outgoing]) -> int:
-    """Send the mails; a failure is logged and the in-app notification still stands. Returns how many went."""
-    sent = 0
-    for item in outgoing:
-        try:
-            mail.send_template(item.recipient, item.template, url=external_url("main.index").rstrip("/")
-                               + item.context["link"], **item.context)
-            sent += 1
-        except mail.MailError:
-            log.warning("notification mail to %s not sent", item.recipient.email)
-    return sent
+            mail.queue(user, f"notify_{kind}", key=f"notification:{notification.id}", params=params, link=link,
+                       url=external_url("main.index").rstrip("/") + link)
+    return added
 
 
 def unread_count(user: User) -> int:
@@ -73,14 +58,19 @@ def open_notification(user: User, notification_id: int) -> Notification | None:
         Notification.id == notification_id, Notification.user_id == user.id))
     if notification is not None and notification.read_at is None:
         notification.read_at = utcnow()
-        db.session.commit()
     return notification
+
+
+def mark_read_for(submission_link: str) -> None:
+    """The review is released: every mentor's "submitted" notice for that submission is done, not new."""
+    db.session.execute(update(Notification).where(
+        Notification.link == submission_link, Notification.kind.in_(("submitted", "resubmitted")),
+        Notification.read_at.is_(None)).values(read_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def mark_all_read(user: User) -> None:
     db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
                        .values(read_at=utcnow()))
-    db.session.commit()
 
 
 def text(notification: Notification) -> str:

@@ -17,11 +17,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import unit_of_work
 from ..extensions import db
 from ..models import (Course, Enrolment, Question, Quiz, QuizAttempt, QuizChoicePick, QuizResponse, QuizResult, User,
                       utcnow)
 from ..rules import grading
-from . import certificates
 
 clock = utcnow
 # Answers that left the browser just before the deadline still count (network latency).
@@ -128,16 +128,16 @@ class QuizStatus:
 
 
 def status(user: User, quiz: Quiz) -> QuizStatus:
+    """Reads only (a GET shows it): an attempt whose time is up is not "in progress" although the scheduler
+    has not graded it yet; ``close_overdue`` (every minute, and before a new attempt starts) grades it."""
     attempts = attempts_of(user, quiz)
-    if any(_overdue(a, clock()) for a in attempts):
-        close_overdue(quiz_id=quiz.id, user_id=user.id)
-        attempts = attempts_of(user, quiz)
     result = result_of(user, quiz)
     graded = sum(1 for a in attempts if a.state == "graded")
+    now = clock()
     return QuizStatus(
         attempts=attempts,
         result=result,
-        in_progress=next((a for a in attempts if a.state == "in_progress"), None),
+        in_progress=next((a for a in attempts if a.state == "in_progress" and not _overdue(a, now)), None),
         attempts_left=grading.attempts_left(quiz.max_attempts, len(attempts)),
         reveal=grading.may_reveal(quiz.reveal, passed=bool(result and result.passed), used=graded,
                                   max_attempts=quiz.max_attempts),
@@ -149,6 +149,7 @@ def status(user: User, quiz: Quiz) -> QuizStatus:
 
 def start_attempt(user: User, quiz: Quiz, rng: random.Random | None = None) -> QuizAttempt:
     """The attempt in progress, or a new one with its questions drawn and order fixed."""
+    close_overdue(quiz_id=quiz.id, user_id=user.id)  # a timed-out attempt is graded before a new one starts
     current = status(user, quiz)
     if current.in_progress is not None:
         return current.in_progress
@@ -165,11 +166,10 @@ def start_attempt(user: User, quiz: Quiz, rng: random.Random | None = None) -> Q
         deadline=now + timedelta(minutes=quiz.time_limit) if quiz.time_limit else None,
         layout=draw_layout(quiz, questions, rng),
     )
-    db.session.add(attempt)
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.add(attempt)
     except IntegrityError:  # a double click started it in another request: use that one
-        db.session.rollback()
         attempt = status(user, quiz).in_progress
         if attempt is None:
             raise
@@ -299,7 +299,6 @@ def save_answers(attempt: QuizAttempt, answers: dict[int, object]) -> None:
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        db.session.rollback()
         raise AttemptClosed(_l("This attempt is closed; answers can no longer be changed."))
     existing = {r.question_id: r for r in db.session.scalars(
         select(QuizResponse).where(QuizResponse.attempt_id == attempt.id))}
@@ -310,7 +309,6 @@ def save_answers(attempt: QuizAttempt, answers: dict[int, object]) -> None:
         elif response.answer != answer:
             response.answer = answer
             response.saved_at = now
-    db.session.commit()
 
 
 # --- submitting and grading
@@ -345,11 +343,8 @@ def submit(attempt: QuizAttempt) -> bool:
         .execution_options(synchronize_session=False)
     ).scalars().all()
     if not claimed:
-        db.session.rollback()
         return False
     _grade(claimed, now)
-    db.session.commit()
-    certificates.issue_if_complete(db.session.get(User, attempt.user_id), db.session.get(Course, attempt.quiz.course_id))
     return True
 
 
@@ -370,7 +365,6 @@ def close_overdue(quiz_id: int | None = None, user_id: int | None = None) -> int
     ).scalars().all()
     if claimed:
         _grade(claimed, now)
-    db.session.commit()
     return len(claimed)
 
 
@@ -441,6 +435,7 @@ def _update_results(pairs: set[tuple[int, int]], quizzes: dict[int, Quiz], now: 
     new, changed = [], []
     for pair in pairs:
         quiz = quizzes[pair[1]]
+        unit_of_work.progress_changed(pair[0], quiz.course_id)
         percent = grading.kept_percent(graded[pair], quiz.grading)
         values = {"percent": percent, "passed": grading.has_passed(percent, quiz.pass_mark),
                   "attempts": len(graded[pair]), "updated_at": now}
@@ -542,7 +537,6 @@ class QuizStats:
 
 def item_analysis(quiz: Quiz) -> QuizStats:
     """Per quiz and per question figures over graded attempts, in six queries however many there are."""
-    close_overdue(quiz_id=quiz.id)
     graded = and_(QuizAttempt.quiz_id == quiz.id, QuizAttempt.state == "graded")
     attempts, trainees, mean, passes = db.session.execute(
         select(func.count(QuizAttempt.id), func.count(func.distinct(QuizAttempt.user_id)),

@@ -42,9 +42,6 @@ def new_user():
             else:
                 user = accounts.invite_user(form.email.data, profile, form.selected_roles(), invited_by=current_user)
                 flash(_("An invitation has been sent to %(email)s.", email=user.email), "success")
-        except accounts.InvitationNotSent as error:
-            flash(error.message, "error")
-            return redirect(url_for("admin.user", user_id=error.user.id))
         except accounts.AccountError as error:
             flash(error.message, "error")
         else:
@@ -293,9 +290,6 @@ def confirm_import(cohort_id):
         return _preview(cohort, plan, text, stale=True)
     flash(_("%(added)d added to the cohort (%(created)d new accounts invited), %(pairings)d named mentors saved.",
             added=result.added, created=result.created, pairings=result.pairings), "success")
-    if result.mail_failed:
-        flash(_("The invitation could not be mailed to %(emails)s. Check the mail settings, then use "
-                "“Resend invitation” on their pages.", emails=", ".join(result.mail_failed)), "error")
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))
 
 

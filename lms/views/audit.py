@@ -74,12 +74,11 @@ def index():
                            actor_label=actor_label, detail_pairs=audit.detail_pairs)
 
 
-@bp.get("/export.csv")
+@bp.post("/export.csv")
 def export():
     filters = audit.parse_filters(request.args, ACTION_LABELS)
-    # Recorded (and committed) before anything is sent: an export that fails half-way still happened.
+    # A POST, so the export is recorded; the request's commit happens before the first byte is sent.
     audit.record("audit.export", details={"filters": filters.query_args(), "format": "csv"})
-    db.session.commit()
     header = [_("When (Asia/Tokyo)"), _("Who"), _("E-mail address"), _("Action"), _("Action code"),
               _("Target type"), _("Target"), _("Details"), _("From (IP address)")]
     rows = ([audit.tokyo_iso(event.created_at), actor_label(event, actor), actor.email if actor is not None else "",

@@ -38,12 +38,7 @@ def course(slug):
     can_read = current_user.is_authenticated and (view.enrolled or current_user.is_staff)
     certificate = None
     if view.enrolled and certificates.offers_certificate(course):
-        certificate = certificates.standing(current_user, course)
-        if certificate.eligible and not certificate.had_certificate and certificates.issues_automatically(course):
-            # Completed by a path that issues nothing itself (a quiz closed by its deadline, a re-import).
-            issued = certificates.issue_if_complete(current_user, course)
-            if issued is not None:
-                certificate = certificates.standing(current_user, course)
+        certificate = certificates.standing(current_user, course)  # issuing follows progress events, not visits
     return render_template("catalog/course.html", view=view, can_read=can_read, certificate=certificate,
                            explain=explain, lang=current_language())
 

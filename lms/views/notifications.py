@@ -17,10 +17,12 @@ def index():
                            text=notifications.text)
 
 
-@bp.get("/<id:notification_id>")
+@bp.post("/<id:notification_id>")
 @login_required
 def open_one(notification_id):
-    """Mark it read and go where it points (another person's notification is a 404)."""
+    """Mark it read and go where it points (another person's notification is a 404). A POST: it writes."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
     notification = notifications.open_notification(current_user, notification_id)
     if notification is None:
         abort(404)

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from .. import unit_of_work
 from ..forms import ActionForm
 from ..rules import grading
 from ..security import role_required
@@ -68,10 +69,7 @@ def start(slug, quiz_slug):
 
 
 def _closed_redirect(attempt):
-    """An attempt whose time ran out is graded on the next visit; a closed one shows its review."""
-    if quizzes.is_overdue(attempt):
-        quizzes.close_overdue(quiz_id=attempt.quiz_id, user_id=attempt.user_id)
-        flash(_("Time is up. The answers you saved before the deadline have been graded."), "info")
+    """A closed attempt, or one whose time ran out (graded by the scheduler or "See the result"), shows its review."""
     return redirect(url_for("quiz.review", attempt_id=attempt.id))
 
 
@@ -104,6 +102,7 @@ def save(attempt_id):
     except quizzes.AttemptClosed as error:
         if quizzes.is_overdue(attempt):
             quizzes.close_overdue(quiz_id=attempt.quiz_id, user_id=attempt.user_id)
+            unit_of_work.commit_even_on_error()  # the grading stands; only the late answers are refused
             return _refused(_("Time is up: these answers arrived after the deadline and were not saved. "
                               "The answers you saved before the deadline have been graded."), attempt)
         return _refused(error.message, attempt)
@@ -149,13 +148,25 @@ def review(attempt_id):
     attempt = _own_attempt(attempt_id)
     if attempt.state == "in_progress" and not quizzes.is_overdue(attempt):
         return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
-    if attempt.state == "in_progress":
-        quizzes.close_overdue(quiz_id=attempt.quiz_id, user_id=attempt.user_id)
-        attempt = _own_attempt(attempt_id)
+    if attempt.state == "in_progress":  # time is up; a GET writes nothing, so grading is one click away
+        return render_template("quiz/time_up.html", attempt=attempt, quiz=attempt.quiz,
+                               course=attempt.quiz.module.course)
     quiz = attempt.quiz
     status = quizzes.status(current_user, quiz)
     return render_template("quiz/review.html", attempt=attempt, quiz=quiz, course=quiz.module.course,
                            status=status, reveal=status.reveal, questions=quizzes.shown_questions(attempt))
+
+
+@bp.post("/quiz-attempts/<id:attempt_id>/close")
+@login_required
+def close(attempt_id):
+    """Grade an attempt whose time is up (the scheduler does the same within a minute)."""
+    attempt = _own_attempt(attempt_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if quizzes.close_overdue(quiz_id=attempt.quiz_id, user_id=attempt.user_id):
+        flash(_("Time is up. The answers you saved before the deadline have been graded."), "info")
+    return redirect(url_for("quiz.review", attempt_id=attempt.id))
 
 
 @bp.get("/courses/<slug>/quizzes/<quiz_slug>/analysis")

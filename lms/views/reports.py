@@ -50,22 +50,22 @@ def _export(cohort_id: int, action: str, kind: str, header, rows):
     course = reports.pick_course(reports.cohort_courses(cohort), parse_id(request.args.get("course")))
     if course is None:
         abort(404)  # nothing to export: the cohort has no course yet
-    # Recorded (and committed) before anything is sent: an export that fails half-way still happened.
+    # A POST, so the export is recorded; the request's commit happens before the first byte is sent,
+    # so an export that fails half-way still happened.
     audit.record(action, "cohort", cohort.id, {"course": course.slug, "format": "csv"})
-    db.session.commit()
     report = reports.cohort_report(cohort, course.id, reports.clamp_stuck_days(request.args.get("stuck_days")))
     slug = re.sub(r"[^a-z0-9-]+", "-", course.slug.lower()).strip("-") or f"course-{course.id}"
     day = report.now.astimezone(audit.TOKYO).date().isoformat()
     return csv_response(header(report), rows(report), f"cohort-{cohort.id}-{slug}-{kind}-{day}.csv")
 
 
-@bp.get("/<id:cohort_id>/report.csv")
+@bp.post("/<id:cohort_id>/report.csv")
 def report_csv(cohort_id):
     """The matrix for the whole cohort, one trainee a row."""
     return _export(cohort_id, "report.export", "report", reports.report_header, reports.report_rows)
 
 
-@bp.get("/<id:cohort_id>/grades.csv")
+@bp.post("/<id:cohort_id>/grades.csv")
 def grades_csv(cohort_id):
     """Quiz scores, assignment statuses and rubric totals, certificates: one trainee a row."""
     return _export(cohort_id, "grades.export", "grades", reports.grades_header, reports.grades_rows)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from werkzeug.datastructures import MultiDict
 
 from lms.extensions import db
@@ -154,6 +154,9 @@ def matrix(w) -> dict[str, dict[str, Check]]:
         "quiz.finish": {"GET": Check(f"/quiz-attempts/{w.open_attempt}/finish", owner(200))},
         "quiz.submit": {"POST": Check(f"/quiz-attempts/{w.open_attempt}/submit", owner(Redirect("/quiz-attempts/")))},
         "quiz.review": {"GET": Check(f"/quiz-attempts/{w.graded_attempt}/review", owner(200))},
+        # Grading an attempt whose time is up; the open one has no time limit, so nothing closes.
+        "quiz.close": {"POST": Check(f"/quiz-attempts/{w.open_attempt}/close",
+                                     owner(Redirect(f"/quiz-attempts/{w.open_attempt}/review")))},
         "quiz.analysis": {"GET": Check(f"/courses/{course}/quizzes/{quiz}/analysis", staff(200))},
 
         # --- assignments
@@ -175,7 +178,7 @@ def matrix(w) -> dict[str, dict[str, Check]]:
         # --- notifications
         "notifications.index": {"GET": Check("/notifications/", signed_in(200), absent={
             who: [f"/notifications/{w.notification}\""] for who in (B, M1, M2, ADMIN)})},
-        "notifications.open_one": {"GET": Check(f"/notifications/{w.notification}", owner(302))},
+        "notifications.open_one": {"POST": Check(f"/notifications/{w.notification}", owner(302))},
         "notifications.mark_all_read": {"POST": Check("/notifications/read", signed_in(Redirect("/notifications/")))},
 
         # --- certificates: the holder and admins; verification is public
@@ -197,7 +200,7 @@ def matrix(w) -> dict[str, dict[str, Check]]:
                                            "POST": Check(f"/admin/certificates/{w.certificate}", admins(200))},
         # The audit log: read and export only (no route edits or deletes an event).
         "audit.index": {"GET": Check("/admin/audit", admins(200))},
-        "audit.export": {"GET": Check("/admin/audit/export.csv", admins(200))},
+        "audit.export": {"POST": Check("/admin/audit/export.csv", admins(200))},
 
         # --- administration: admins only (mentors included in the 403s)
         "admin.users": {"GET": Check("/admin/users", admins(200))},
@@ -239,8 +242,8 @@ def matrix(w) -> dict[str, dict[str, Check]]:
                                                admins(Redirect("/admin/cohorts/")))},
         "admin.import_template": {"GET": Check(f"/admin/cohorts/{w.cohort}/import/template.csv", admins(200))},
         "reports.report": {"GET": Check(f"/admin/cohorts/{w.cohort}/report", admins(200))},
-        "reports.report_csv": {"GET": Check(f"/admin/cohorts/{w.cohort}/report.csv", admins(200))},
-        "reports.grades_csv": {"GET": Check(f"/admin/cohorts/{w.cohort}/grades.csv", admins(200))},
+        "reports.report_csv": {"POST": Check(f"/admin/cohorts/{w.cohort}/report.csv", admins(200))},
+        "reports.grades_csv": {"POST": Check(f"/admin/cohorts/{w.cohort}/grades.csv", admins(200))},
     }
 
 
@@ -436,6 +439,14 @@ def test_authorization_matrix(app, tmp_path, make_user, make_client, outbox, fas
     assert set(table) == set(routes(app)), "see test_every_route_has_an_entry_in_the_matrix"
 
     mismatches, cells = [], 0
+    writes = []  # (method, url, who, statement): a GET or HEAD must not write
+
+    def record_write(conn, cursor, statement, parameters, context, executemany):
+        if current[0] and statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append((*current[0], statement.split("\n")[0][:80]))
+
+    current = [None]
+    event.listen(db.engine, "before_cursor_execute", record_write)
     # All GETs first, then the POSTs (in endpoint order), so that a POST's effect cannot change a GET's answer.
     for method in ("GET", "POST"):
         for endpoint in sorted(table):
@@ -449,7 +460,11 @@ def test_authorization_matrix(app, tmp_path, make_user, make_client, outbox, fas
                     if who != ANON:
                         client.login(world.people[who])
                 if method == "GET":
+                    current[0] = (check.url, who)
                     response = client.get(check.url)
+                    head = client.head(check.url)
+                    current[0] = None
+                    head.close()
                 else:
                     response = post(client, check.url, check.data)
                 body = response.get_data(as_text=True) if check.absent and response.status_code == 200 else ""
@@ -462,7 +477,10 @@ def test_authorization_matrix(app, tmp_path, make_user, make_client, outbox, fas
                 for leaked in check.absent.get(who, []):
                     if leaked in body:
                         mismatches.append(f"{method} {check.url} ({endpoint}) as {who}: the page shows {leaked!r}")
+    event.remove(db.engine, "before_cursor_execute", record_write)
     assert cells >= 6 * 60
+    assert not writes, "GET and HEAD must never write (move the write to a POST or a job):\n  " + "\n  ".join(
+        f"GET {url} as {who}: {statement}" for url, who, statement in writes)
     assert not mismatches, f"{len(mismatches)} of {cells} cells differ from the matrix:\n  " + "\n  ".join(mismatches)
     # The owner's objects are still there: no cell destroyed what others were checked against.
     assert db.session.get(Attachment, world.attachment) is not None

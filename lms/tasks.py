@@ -1,0 +1,46 @@
+"""Every job and periodic task, in one place: the worker imports this module to know them all.
+
+Each job is a unit of work (``lms.jobs``): it commits once when it returns. Jobs orchestrate services the way
+views do; the rules stay in the services and ``lms.rules``.
+"""
+
+from __future__ import annotations
+
+from .extensions import db
+from .jobs import crontab, job, periodic
+from .services import mail
+
+
+@job()
+def deliver_mail(mail_id: int) -> None:
+    """Send one queued mail."""
+    message = mail.claim(mail_id)
+    db.session.commit()  # the claim stands before the slow part: no other worker takes it meanwhile
+    if message is not None:
+        mail.send_claimed(message)
+
+
+@periodic(crontab(minute="*"))
+def sweep_mail() -> None:
+    """Every minute: send again what is due (retries with backoff, or a job lost before it reached the queue)."""
+    for mail_id in mail.due_for_sending():
+        deliver_mail.enqueue_after_commit(mail_id)
+
+
+@job()
+def render_certificate_pdf(certificate_id: int) -> None:
+    """Render and keep a newly issued certificate's PDF, so the holder's first download is instant."""
+    from .models import Certificate
+    from .services import certificates
+
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is not None:
+        certificates.store_pdf(certificate)
+
+
+@periodic(crontab(minute="*"))
+def close_overdue_attempts() -> None:
+    """Every minute: grade timed attempts whose time is up (which may complete a course: the progress event)."""
+    from .services import quizzes
+
+    quizzes.close_overdue()
