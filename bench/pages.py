@@ -119,8 +119,15 @@ def _fresh_attempt(app: Flask, world: World, clients: Clients) -> Prepared:
         quiz_service.save_answers(attempt, {qid: stored_answer(questions[qid], correct=qid % 3 != 0)
                                             for qid in attempt.layout["questions"]})
         attempt_id = attempt.id
+        db.session.commit()
         db.session.remove()
     return Prepared(f"/quiz-attempts/{attempt_id}/submit", {"csrf_token": clients.csrf["trainee"]})
+
+
+def _export(kind: str) -> Callable[[Flask, World, Clients], Prepared]:
+    def prepare(app: Flask, world: World, clients: Clients) -> Prepared:
+        return Prepared(f"/admin/cohorts/{world.cohort_id}/{kind}.csv", {"csrf_token": clients.csrf["admin"]})
+    return prepare
 
 
 def _forget_pdf(app: Flask, world: World, clients: Clients) -> Prepared:
@@ -164,10 +171,10 @@ PAGES: list[Page] = [
          lambda w: f"/admin/cohorts/{w.cohort_id}"),
     Page("cohort_report", "Cohort report (matrix, stages, charts)", "admin",
          lambda w: f"/admin/cohorts/{w.cohort_id}/report", p95_target_ms=200.0),
-    Page("report_csv", "Cohort report CSV (streamed, whole cohort)", "admin",
-         lambda w: f"/admin/cohorts/{w.cohort_id}/report.csv", p95_target_ms=500.0, load=False),
-    Page("grades_csv", "Grades CSV (streamed, whole cohort)", "admin",
-         lambda w: f"/admin/cohorts/{w.cohort_id}/grades.csv", p95_target_ms=500.0, load=False),
+    Page("report_csv", "Cohort report CSV (streamed, whole cohort; a POST: each export is recorded)", "admin",
+         lambda w: "", method="POST", prepare=_export("report"), p95_target_ms=500.0, load=False),
+    Page("grades_csv", "Grades CSV (streamed, whole cohort; a POST: each export is recorded)", "admin",
+         lambda w: "", method="POST", prepare=_export("grades"), p95_target_ms=500.0, load=False),
     Page("audit_log", "Admin: audit log", "admin", lambda w: "/admin/audit"),
 ]
 

@@ -125,8 +125,8 @@ def route_of(page: Page) -> str:
         "admin_cohorts": "GET /admin/cohorts",
         "admin_cohort": "GET /admin/cohorts/<id>",
         "cohort_report": "GET /admin/cohorts/<id>/report",
-        "report_csv": "GET /admin/cohorts/<id>/report.csv",
-        "grades_csv": "GET /admin/cohorts/<id>/grades.csv",
+        "report_csv": "POST /admin/cohorts/<id>/report.csv",
+        "grades_csv": "POST /admin/cohorts/<id>/grades.csv",
         "audit_log": "GET /admin/audit",
     }.get(page.key, page.key)
 

@@ -7,7 +7,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so migrations work the same on SQLite and PostgreSQL.
@@ -33,3 +34,12 @@ csrf = CSRFProtect()
 # Limits are per client address; storage from RATELIMIT_STORAGE_URI ("memory://" on one process,
 # e.g. "redis://host:6379" when several processes or hosts must share the counts).
 limiter = Limiter(key_func=get_remote_address)
+
+
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(connection, name) -> None:
+    """pysqlite starts a transaction only before a data-changing statement, so a SAVEPOINT that comes first
+    would open the transaction itself, and releasing it would commit everything. Open the transaction first:
+    a savepoint then stays a part of the request's one unit of work on SQLite as on PostgreSQL."""
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")

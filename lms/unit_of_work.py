@@ -45,6 +45,11 @@ def progress_changed(user_id: int, course_id: int) -> None:
     db.session.info.setdefault(_PROGRESS, set()).add((user_id, course_id))
 
 
+def keep_loaded_after_commit() -> None:
+    """A streamed response reads, after the request's commit, rows it loaded before: do not expire them."""
+    db.session().expire_on_commit = False
+
+
 def commit_even_on_error() -> None:
     """Keep this request's writes although it answers with an error status (an audited refusal, e.g. 429)."""
     g.lms_commit_on_error = True
@@ -52,6 +57,8 @@ def commit_even_on_error() -> None:
 
 @event.listens_for(Session, "before_commit")
 def _handle_progress(session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint is being released, not the transaction
     # Handling may raise more events (it does not today); loop until none are left.
     while session.info.get(_PROGRESS):
         changed = sorted(session.info.pop(_PROGRESS))
@@ -62,6 +69,8 @@ def _handle_progress(session) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_hooks(session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released (SQLAlchemy reports it as a commit): nothing is committed yet
     session.info.pop(_UNDO, None)
     _run(session.info.pop(_HOOKS, []), "after-commit")  # a failed enqueue is caught up by the periodic sweeps
 

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import storage, unit_of_work
 from ..extensions import db
@@ -295,6 +296,8 @@ def _claim(submission: Submission, lock: int | None, typed: dict, **values) -> N
     if claimed != 1:
         raise Conflict(_l("Someone else saved this submission a moment ago. "
                           "Nothing was overwritten: your text is shown below; save again."), typed)
+    for key, value in {"lock": lock + 1, **values}.items():  # what the row now holds, without another UPDATE
+        set_committed_value(submission, key, value)
 
 
 def _transition(submission: Submission, current: str, target: str, actor: User, role: str, version_number: int,

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from .. import unit_of_work
 from ..csv_export import csv_response
 from ..extensions import db
 from ..models import Role
@@ -79,6 +80,7 @@ def export():
     filters = audit.parse_filters(request.args, ACTION_LABELS)
     # A POST, so the export is recorded; the request's commit happens before the first byte is sent.
     audit.record("audit.export", details={"filters": filters.query_args(), "format": "csv"})
+    unit_of_work.keep_loaded_after_commit()
     header = [_("When (Asia/Tokyo)"), _("Who"), _("E-mail address"), _("Action"), _("Action code"),
               _("Target type"), _("Target"), _("Details"), _("From (IP address)")]
     rows = ([audit.tokyo_iso(event.created_at), actor_label(event, actor), actor.email if actor is not None else "",

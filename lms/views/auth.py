@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from .. import unit_of_work
 from ..forms import AcceptInvitationForm, ActionForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from ..i18n import current_language
 from ..models import Role, TokenPurpose
@@ -29,6 +30,7 @@ def too_many_attempts(error):
     """Throttled: say so plainly, keep the address typed, and record it."""
     if request.endpoint == "auth.login":
         accounts.record_throttled_login(request.form.get("email", ""))
+        unit_of_work.commit_even_on_error()  # the refusal is answered with 429, and recorded
         flash(_("Too many failed attempts. Please wait a while and try again, or reset your password."), "error")
         form = LoginForm(formdata=None, email=request.form.get("email", "")[:254])
         return render_template("auth/login.html", form=form,

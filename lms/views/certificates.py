@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
                    url_for)
 from flask_babel import gettext as _
@@ -48,8 +50,8 @@ def _viewable_or_404(public_id: str):
 @login_required
 def pdf(public_id):
     certificate = _viewable_or_404(public_id)
-    path = certificates.pdf_file(certificate)
-    return send_file(path, mimetype="application/pdf", as_attachment=request.args.get("download") == "1",
+    stored = certificates.pdf_file(certificate)
+    return send_file(io.BytesIO(stored) if isinstance(stored, bytes) else stored, mimetype="application/pdf", as_attachment=request.args.get("download") == "1",
                      download_name=f"certificate-{certificate.course_slug}-{certificate.public_id}.pdf",
                      max_age=0)
 

@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, abort, render_template, request
 from flask_babel import format_timedelta
 
+from .. import unit_of_work
 from ..csv_export import csv_response
 from ..extensions import db
 from ..models import Cohort, Role
@@ -53,6 +54,7 @@ def _export(cohort_id: int, action: str, kind: str, header, rows):
     # A POST, so the export is recorded; the request's commit happens before the first byte is sent,
     # so an export that fails half-way still happened.
     audit.record(action, "cohort", cohort.id, {"course": course.slug, "format": "csv"})
+    unit_of_work.keep_loaded_after_commit()
     report = reports.cohort_report(cohort, course.id, reports.clamp_stuck_days(request.args.get("stuck_days")))
     slug = re.sub(r"[^a-z0-9-]+", "-", course.slug.lower()).strip("-") or f"course-{course.id}"
     day = report.now.astimezone(audit.TOKYO).date().isoformat()

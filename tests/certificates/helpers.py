@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from lms.content.importer import import_courses
+from tests.content.helpers import import_courses  # imports and commits, as the CLI does
 from lms.extensions import db
 from lms.models import (Assignment, Cohort, CohortMember, Course, Enrolment, Lesson, LessonCompletion, Quiz,
                         QuizResult, Submission)
@@ -36,6 +36,7 @@ def import_certified_course(root, issue: str = "automatic", extra: str = "") -> 
     write_quiz(folder)
     write_assignment(folder)
     import_courses(root / "courses")
+    db.session.commit()  # the unit of work the CLI command would commit
     return db.session.scalar(select(Course))
 
 

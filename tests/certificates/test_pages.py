@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -73,8 +75,10 @@ def test_my_certificates_and_the_pdf(app, world, as_, monkeypatch):
     second.close()
     assert first.status_code == second.status_code == 200
     assert first.mimetype == "application/pdf" and first_data.startswith(b"%PDF")
-    assert first_data == second_data and len(renders) == 1  # rendered once, then served from storage
-    assert renders[0].endswith(f"/verify/{certificate.public_id}")
+    # Rendered once by the job that followed the issue; the downloads are served from storage.
+    assert first_data == second_data and renders == []
+    db.session.refresh(certificate)
+    assert certificate.pdf_name
     assert "attachment" in second.headers["Content-Disposition"]
     assert as_(world["other"]).get(f"/certificates/{certificate.public_id}.pdf").status_code == 404
     assert as_(world["mentor"]).get(f"/certificates/{certificate.public_id}.pdf").status_code == 404
@@ -228,3 +232,24 @@ def test_page_json_and_credential_check_share_one_budget(app, world, client):
     assert client.get("/api/v1/certificates/unknown-id").status_code == 404
     assert client.post("/api/v1/credentials/verify", data="x.y.z").status_code == 400
     assert client.post("/api/v1/credentials/verify", data="x.y.z").status_code == 429
+
+
+def test_before_the_render_job_the_pdf_is_rendered_on_the_fly_and_nothing_is_written(app, world, as_, monkeypatch):
+    from lms.tasks import render_certificate_pdf
+
+    monkeypatch.setattr(render_certificate_pdf, "enqueue_after_commit", lambda *args: None)  # the worker is late
+    with app.test_request_context():
+        certificate = issue_to(world)
+    db.session.commit()
+    storage_root = Path(app.config.get("UPLOAD_FOLDER") or Path(app.instance_path) / "uploads")
+    storage_root.mkdir(parents=True, exist_ok=True)
+    storage_root.chmod(0o500)  # unwritable: a download must still work
+    try:
+        response = as_(world["trainee"]).get(f"/certificates/{certificate.public_id}.pdf")
+        data = response.get_data()
+        response.close()
+    finally:
+        storage_root.chmod(0o700)
+    assert response.status_code == 200 and data.startswith(b"%PDF")
+    db.session.refresh(certificate)
+    assert certificate.pdf_name is None

@@ -196,3 +196,17 @@ def write_assignment(folder: Path, module: str = "basics", slug: str = "plan", t
     path = folder / module / f"assignment-{slug}.toml"
     path.write_text(toml if toml is not None else assignment_toml(), encoding="utf-8")
     return path
+
+
+def import_courses(path):
+    """The importer as ``flask lms import-courses`` runs it: one unit of work, committed when it succeeds."""
+    from lms.content import importer
+    from lms.extensions import db
+
+    try:
+        report = importer.import_courses(path)
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return report

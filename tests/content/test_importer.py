@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.content import ContentError, load_courses
-from lms.content.importer import import_courses
+from tests.content.helpers import import_courses  # imports and commits, as the CLI does
 from lms.extensions import db
 from lms.models import Course, Lesson, LessonCompletion, Module
 

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from sqlalchemy import select
 
-from lms.content.importer import import_courses
+from tests.content.helpers import import_courses  # imports and commits, as the CLI does
 from lms.extensions import db
 from lms.models import Question, Quiz
 

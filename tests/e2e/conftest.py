@@ -13,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from lms import create_app
-from lms.content.importer import import_courses
+from tests.content.helpers import import_courses  # imports and commits, as the CLI does
 from lms.extensions import db
 from lms.models import Role
 from lms.services import accounts

@@ -43,7 +43,7 @@ def test_report_csv_in_japanese_keeps_japanese_names(cohort, as_, make_user):
                         email="taro@example.org", password=None)
     join(cohort, trainee, course=cohort.courses[0])
     admin = as_(make_user(Role.ADMIN, locale="ja"))
-    response = admin.get(f"/admin/cohorts/{cohort.id}/report.csv?stuck_days=10")
+    response = admin.post_form(f"/admin/cohorts/{cohort.id}/report.csv?stuck_days=10")
     assert response.status_code == 200 and response.is_streamed
     assert response.mimetype == "text/csv" and response.mimetype_params.get("charset") == "utf-8"
     assert response.headers["Cache-Control"] == "no-store"
@@ -67,7 +67,7 @@ def test_report_csv_in_english(cohort, as_, make_user):
     mentor = mentor_for(cohort, make_user)
     populate(cohort, cohort.courses[0], 3, mentor=mentor)
     admin = as_(make_user(Role.ADMIN, locale="en"))
-    header, *rows = read(admin.get(f"/admin/cohorts/{cohort.id}/report.csv"))
+    header, *rows = read(admin.post_form(f"/admin/cohorts/{cohort.id}/report.csv"))
     assert header == ["Name", "Name in Latin script", "E-mail address", "Organisation", "Stage",
                       "Steps done, percent", "Last activity (Asia/Tokyo)", "Days without activity",
                       "Stuck (no activity for 14 days)",
@@ -87,7 +87,7 @@ def test_grades_csv(cohort, as_, make_user):
     mentor = mentor_for(cohort, make_user)
     populate(cohort, cohort.courses[0], 3, mentor=mentor)
     admin = as_(make_user(Role.ADMIN, locale="ja"))
-    response = admin.get(f"/admin/cohorts/{cohort.id}/grades.csv")
+    response = admin.post_form(f"/admin/cohorts/{cohort.id}/grades.csv")
     assert response.status_code == 200 and response.is_streamed
     assert "-grades-" in response.headers["Content-Disposition"]
     header, *rows = read(response)
@@ -105,9 +105,9 @@ def test_each_export_is_recorded_with_its_course(cohort, as_, make_user):
     db.session.commit()
     admin_user = make_user(Role.ADMIN)
     admin = as_(admin_user)
-    admin.get(f"/admin/cohorts/{cohort.id}/report.csv?course={second.id}").get_data()
-    admin.get(f"/admin/cohorts/{cohort.id}/grades.csv").get_data()
-    admin.get(f"/admin/cohorts/{cohort.id}/grades.csv?course={second.id}").get_data()
+    admin.post_form(f"/admin/cohorts/{cohort.id}/report.csv?course={second.id}").get_data()
+    admin.post_form(f"/admin/cohorts/{cohort.id}/grades.csv").get_data()
+    admin.post_form(f"/admin/cohorts/{cohort.id}/grades.csv?course={second.id}").get_data()
     assert [(e.action, e.details["course"], e.actor_id) for e in exported("report.export")] == [
         ("report.export", "second-course", admin_user.id)]
     assert [e.details["course"] for e in exported("grades.export")] == ["report-course", "second-course"]
@@ -118,7 +118,7 @@ def test_each_export_is_recorded_with_its_course(cohort, as_, make_user):
 def test_formulas_are_defused(cohort, as_, make_user):
     trainee = make_user(name_latin="=HYPERLINK(\"http://example.com\")", name_ja="@SUM(A1)", password=None)
     join(cohort, trainee, course=cohort.courses[0])
-    header, row = read(as_(make_user(Role.ADMIN)).get(f"/admin/cohorts/{cohort.id}/grades.csv"))
+    header, row = read(as_(make_user(Role.ADMIN)).post_form(f"/admin/cohorts/{cohort.id}/grades.csv"))
     assert row[:2] == ["'@SUM(A1)", "'=HYPERLINK(\"http://example.com\")"]
 
 
@@ -151,7 +151,7 @@ def test_the_exports_cost_the_same_for_3_and_40_trainees(cohort, as_, make_user,
 
     def cost(url):
         with count_queries() as counted:
-            response = admin.get(url)
+            response = admin.post_form(url)
             rows = read(response)
         return counted.count, len(rows)
 

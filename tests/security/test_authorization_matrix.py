@@ -351,6 +351,7 @@ def build_world(app, tmp_path, make_user, make_client, outbox) -> tuple[SimpleNa
         resend = accounts.invite_user("resend@example.org", accounts.Profile(name_latin="Resend Person"),
                                       {Role.TRAINEE})
         accounts.request_password_reset(reset_user.email)
+        db.session.commit()  # the request's unit of work: the mails go after it
     mails = outbox()
     invitation_token = token_from_mail(next(m for m in mails if m["To"].endswith(invited.email)), "invitation")
     reset_token = token_from_mail(next(m for m in mails if m["To"].endswith(reset_user.email)), "reset")
@@ -391,6 +392,7 @@ def build_world(app, tmp_path, make_user, make_client, outbox) -> tuple[SimpleNa
     complete_everything(people[B], course)
     with app.test_request_context():
         assert certificates.issue_if_complete(people[B], course) is not None
+        db.session.commit()
 
     notification = db.session.scalar(select(Notification.id).where(Notification.user_id == people[A].id)
                                      .order_by(Notification.id))

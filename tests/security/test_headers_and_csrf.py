@@ -7,6 +7,8 @@ import subprocess
 
 import pytest
 
+from lms.extensions import db
+
 from tests.conftest import REPO
 
 
@@ -98,6 +100,7 @@ def test_links_in_mail_ignore_a_forged_host_header(app, client, make_user, outbo
     make_user("trainee", email="ken@example.org")
     with app.test_request_context("/auth/forgot", base_url="http://evil.example"):  # a request with a forged Host
         accounts.request_password_reset("ken@example.org")
+        db.session.commit()
     [message] = outbox()
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert "http://localhost/auth/reset/" in body and "evil.example" not in body

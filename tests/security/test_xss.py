@@ -32,7 +32,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from lms.content.importer import import_courses
+from tests.content.helpers import import_courses  # imports and commits, as the CLI does
 from lms.extensions import db
 from lms.models import Attachment, Certificate, Course, MentorAllocation, Question, QuizAttempt, Submission
 from lms.rules.uploads import name_problem

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lms.content.importer import import_courses
+from tests.content.helpers import import_courses  # imports and commits, as the CLI does
 from lms.extensions import db
 from lms.models import (Assignment, Attachment, Cohort, CohortMember, Course, Enrolment, MentorAllocation, Notification,
                         Review, Submission, SubmissionEvent, SubmissionVersion)
@@ -519,10 +519,20 @@ def test_notifications_list_and_unread_count(world, as_):
     page = m.get("/notifications/").get_data(as_text=True)
     assert "が「事業計画」を提出しました" in page  # the mentor reads Japanese
     notification = db.session.scalar(select(Notification))
-    response = m.get(f"/notifications/{notification.id}")
+    assert m.get(f"/notifications/{notification.id}").status_code == 405  # opening marks it read: a POST
+    response = m.post_form(f"/notifications/{notification.id}")
     assert response.headers["Location"].endswith(f"/submissions/{submission_of(world['trainee']).id}")
     assert 'class="count-badge"' not in m.get("/dashboard").get_data(as_text=True)
-    assert as_(world["other_mentor"]).get(f"/notifications/{notification.id}").status_code == 404
+    assert as_(world["other_mentor"]).post_form(f"/notifications/{notification.id}").status_code == 404
+
+
+def test_a_released_review_marks_the_mentors_notice_done(world, as_):
+    save(as_(world["trainee"]), world["trainee"], action="submit")
+    m = as_(world["mentor"])
+    assert 'class="count-badge">1<' in m.get("/dashboard").get_data(as_text=True)
+    submission = submission_of(world["trainee"])
+    review(m, submission, action="revise", comment="Say more about the market")
+    assert 'class="count-badge"' not in m.get("/dashboard").get_data(as_text=True)
 
 
 # --- cross-site scripting

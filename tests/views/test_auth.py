@@ -267,7 +267,7 @@ def test_reset_says_the_same_when_the_mail_server_fails(client, make_user, monke
     def broken(*args, **kwargs):
         raise mail.MailError("connection refused")
 
-    monkeypatch.setattr(mail, "send", broken)
+    monkeypatch.setattr(mail, "transport", broken)
     response = client.post_form("/auth/forgot", {"email": user.email}, follow_redirects=True,
                                 headers={"Accept-Language": "en"})
     assert response.status_code == 200

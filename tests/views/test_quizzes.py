@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from lms.content.importer import import_courses
+from tests.content.helpers import import_courses  # imports and commits, as the CLI does
 from lms.extensions import db
 from lms.models import Course, Question, Quiz, QuizAttempt, QuizChoicePick, QuizResponse, QuizResult
 from lms.services import quizzes
@@ -280,7 +280,7 @@ def test_time_limit_counts_answers_saved_before_the_deadline(client, make_quiz, 
     assert attempt.percent == pytest.approx(100 / 7)  # only the answer saved in time counts
 
 
-def test_an_abandoned_timed_attempt_closes_itself_on_the_next_visit(client, make_quiz, trainee, clock):
+def test_an_abandoned_timed_attempt_is_graded_by_one_click_not_by_a_page_view(client, make_quiz, trainee, clock):
     make_quiz("time_limit = 5")
     client.login(trainee())
     attempt = start(client)
@@ -288,9 +288,32 @@ def test_an_abandoned_timed_attempt_closes_itself_on_the_next_visit(client, make
     clock.now += timedelta(hours=3)
     response = client.get(f"/quiz-attempts/{attempt.id}")
     assert response.headers["Location"].endswith("/review")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Time is up" in page and f"/quiz-attempts/{attempt.id}/close" in page
+    db.session.expire_all()
+    assert db.session.get(QuizAttempt, attempt.id).percent is None  # a GET writes nothing
+    response = client.post_form(f"/quiz-attempts/{attempt.id}/close")
+    assert response.headers["Location"].endswith(f"/quiz-attempts/{attempt.id}/review")
     db.session.expire_all()
     assert db.session.get(QuizAttempt, attempt.id).percent == 100.0
     assert "closed at the time limit" in client.get(quiz_url()).get_data(as_text=True)
+
+
+def test_the_scheduler_grades_abandoned_attempts_every_minute(client, make_quiz, trainee, clock):
+    from lms import tasks
+
+    make_quiz("time_limit = 5")
+    client.login(trainee())
+    attempt = start(client)
+    save(client, attempt, CORRECT)
+    tasks.close_overdue_attempts.call_local()
+    db.session.expire_all()
+    assert db.session.get(QuizAttempt, attempt.id).state == "in_progress"  # still within its time
+    clock.now += timedelta(minutes=5, seconds=11)  # the limit and the 10 s network allowance
+    tasks.close_overdue_attempts.call_local()
+    db.session.expire_all()
+    graded = db.session.get(QuizAttempt, attempt.id)
+    assert graded.state == "graded" and graded.closed_by_deadline and graded.percent == 100.0
 
 
 def test_shuffled_order_is_fixed_for_the_attempt(client, make_quiz, trainee):
