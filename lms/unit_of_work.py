@@ -62,6 +62,8 @@ def _handle_progress(session) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_hooks(session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released (SQLAlchemy reports it as a commit): nothing is committed yet
     session.info.pop(_UNDO, None)
     _run(session.info.pop(_HOOKS, []), "after-commit")  # a failed enqueue is caught up by the periodic sweeps
 
