@@ -26,11 +26,11 @@ class IdConverter(IntegerConverter):
 
 def init_app(app) -> None:
     app.url_map.converters["id"] = IdConverter
-    from . import (account, admin, assignments, audit, auth, catalog, certificates, credentials, learn, main,
-                   notifications, quiz, reports)
+    from . import (account, admin, announcements, assignments, audit, auth, calendar, catalog, certificates,
+                   credentials, learn, main, notifications, quiz, reports)
 
     for module in (main, auth, account, catalog, learn, quiz, assignments, notifications, admin, reports,
-                   certificates, credentials, audit):
+                   certificates, credentials, audit, announcements, calendar):
         app.register_blueprint(module.bp)
 
     login_manager.init_app(app)
