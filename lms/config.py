@@ -53,6 +53,8 @@ class Defaults:
     PROXIES = 0
 
     PAGE_SIZE = 25
+    # The admin home and the weekly admin digest list reviews waiting longer than this many days.
+    REVIEW_WAITING_DAYS = 5
 
     # Rate limits (Flask-Limiter). memory:// counts per process; use redis://… for several processes or hosts.
     RATELIMIT_STORAGE_URI = "memory://"
@@ -93,6 +95,7 @@ _ENV_TYPES = {
     "HTTPS": bool,
     "PROXIES": int,
     "PAGE_SIZE": int,
+    "REVIEW_WAITING_DAYS": int,
     "RATELIMIT_STORAGE_URI": str,
     "RATELIMIT_ENABLED": bool,
     "VERIFY_RATE_LIMIT": str,

@@ -167,3 +167,13 @@ class RevokeCertificateForm(FlaskForm):
                            description=_l("The holder is notified, and anyone who verifies the certificate sees "
                                           "this reason."))
     submit = SubmitField(_l("Revoke certificate"))
+
+
+class AnnouncementForm(FlaskForm):
+    title_ja = StringField(_l("Title in Japanese"), validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title in English"), validators=[DataRequired(), Length(max=200)])
+    body_ja = TextAreaField(_l("Text in Japanese"), validators=[DataRequired(), Length(max=20000)],
+                            description=_l("Markdown: **bold**, lists, links."), render_kw={"rows": 8})
+    body_en = TextAreaField(_l("Text in English"), validators=[DataRequired(), Length(max=20000)],
+                            description=_l("Markdown: **bold**, lists, links."), render_kw={"rows": 8})
+    submit = SubmitField(_l("Post and send to the cohort"))

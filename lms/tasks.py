@@ -44,3 +44,22 @@ def close_overdue_attempts() -> None:
     from .services import quizzes
 
     quizzes.close_overdue()
+
+
+@periodic(crontab(minute="5"))
+def send_reminders() -> None:
+    """Every hour: assignments due in 3 and 1 days, revisions untouched for 7 days (each occasion once: keys)."""
+    from . import clock
+    from .services import reminders
+
+    reminders.send_reminders(clock.now())
+
+
+# Monday 08:00 in Tokyo is Sunday 23:00 UTC; the app's Huey runs its crontabs in UTC (utc=True, the default).
+@periodic(crontab(minute="0", hour="23", day_of_week="0"))
+def send_digests() -> None:
+    """Every Monday 08:00 Tokyo: the mentors' and the program office's weekly digests."""
+    from . import clock
+    from .services import reminders
+
+    reminders.send_digests(clock.now())

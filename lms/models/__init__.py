@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic sees them through this module)."""
 
+from .announcement import Announcement
 from .assignment import (Assignment, Attachment, MentorAllocation, Notification, Review, Submission,
                          SubmissionEvent, SubmissionVersion)
 from .base import UTCDateTime, utcnow
@@ -11,7 +12,7 @@ from .quiz import Question, Quiz, QuizAttempt, QuizChoicePick, QuizResponse, Qui
 from .user import ROLE_LABELS, Role, Token, TokenPurpose, User
 
 __all__ = [
-    "Assignment", "Attachment", "MentorAllocation", "Notification", "Review", "Submission", "SubmissionEvent",
+    "Announcement", "Assignment", "Attachment", "MentorAllocation", "Notification", "Review", "Submission", "SubmissionEvent",
     "SubmissionVersion",
     "AuditEvent", "Certificate", "Cohort", "CohortCourse", "CohortMember", "CohortPairing", "Course", "Enrolment", "Lesson", "LessonCompletion",
     "Module", "OutgoingMail", "Question", "Quiz", "QuizAttempt", "QuizChoicePick", "QuizResponse", "QuizResult",

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -50,6 +50,10 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Part of the login cookie: changing it ends every session of this user.
     session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
+    # Reminder and notification kinds this person switched off (lms.rules.reminders.KINDS).
+    muted: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # Part of the calendar feed's secret URL (an HMAC of it with the secret key): a new nonce ends the old URL.
+    calendar_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce, server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -81,6 +85,10 @@ class User(UserMixin, db.Model):
     def is_staff(self) -> bool:
         """Mentors and admins may read every lesson without enrolling."""
         return self.is_mentor or self.is_admin
+
+    def wants(self, kind: str) -> bool:
+        """False when this person switched the kind of reminder or notification off."""
+        return kind not in (self.muted or [])
 
     @property
     def display_name(self) -> str:

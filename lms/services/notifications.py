@@ -26,7 +26,9 @@ def notify(recipients: list[User], kind: str, params: dict, link: str) -> list[N
     """Add one notification per recipient, and its mail in their language, to the caller's transaction.
 
     The mails go out after the commit (``mail.queue``): a mail server that is down never undoes the work.
+    People who switched this kind off (profile page) get neither.
     """
+    recipients = [user for user in recipients if user.wants(kind)]
     added = []
     for user in recipients:
         notification = Notification(user_id=user.id, kind=kind, params=params, link=link)
@@ -36,8 +38,30 @@ def notify(recipients: list[User], kind: str, params: dict, link: str) -> list[N
     for user, notification in zip(recipients, added):
         if user.active and user.email:
             mail.queue(user, f"notify_{kind}", key=f"notification:{notification.id}", params=params, link=link,
-                       url=external_url("main.index").rstrip("/") + link)
+                       url=_base() + link, base=_base())
     return added
+
+
+def notify_once(user: User, kind: str, params: dict, link: str, key: str, **mail_context) -> Notification | None:
+    """A notification and its mail for one occasion (``key``, the mail's key): at most once, ever.
+
+    Nothing when the person switched the kind off, is deactivated, or the occasion was mailed already.
+    ``mail_context`` goes to the mail's template only (e.g. a long text the notification need not keep).
+    """
+    if not user.active or not user.email or not user.wants(kind):
+        return None
+    message = mail.queue(user, f"notify_{kind}", key=key, params=params, link=link, url=_base() + link,
+                         base=_base(), **mail_context)
+    if message is None:
+        return None
+    notification = Notification(user_id=user.id, kind=kind, params=params, link=link)
+    db.session.add(notification)
+    return notification
+
+
+def _base() -> str:
+    """The site's address without the trailing slash: mails join it with site-relative links."""
+    return external_url("main.index").rstrip("/")
 
 
 def unread_count(user: User) -> int:
@@ -95,4 +119,21 @@ def text(notification: Notification) -> str:
     if notification.kind == "certificate_revoked":
         return _("Your certificate for “%(course)s” was revoked. Reason: %(reason)s",
                  course=course, reason=params.get("reason", ""))
+    if notification.kind == "due_soon":
+        if params.get("days") == 1:
+            return _("“%(assignment)s” is due tomorrow.", assignment=assignment)
+        return _("“%(assignment)s” is due in %(days)d days.", assignment=assignment, days=params.get("days", 3))
+    if notification.kind == "revision_waiting":
+        return _("Your mentor asked for a revision of “%(assignment)s” %(days)d days ago; it is waiting for you.",
+                 assignment=assignment, days=params.get("days", 7))
+    if notification.kind == "mentor_digest":
+        return _("Weekly summary: %(n)d submissions are waiting for your review.", n=params.get("count", 0))
+    cohort = params.get(f"cohort_{lang}") or params.get("cohort_en", "")
+    if notification.kind == "admin_digest":
+        return _("Weekly summary for %(cohort)s: %(stuck)d stuck trainees, %(eligible)d eligible for a certificate, "
+                 "%(waiting)d reviews waiting long.", cohort=cohort, stuck=params.get("stuck_count", 0),
+                 eligible=params.get("eligible_count", 0), waiting=params.get("waiting_count", 0))
+    if notification.kind == "announcement":
+        return _("Announcement to %(cohort)s: %(title)s", cohort=cohort,
+                 title=params.get(f"title_{lang}") or params.get("title_en", ""))
     return notification.kind

@@ -58,3 +58,14 @@ def enrolments_of(user: User) -> list[tuple[Enrolment, Course]]:
         select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id)
         .where(Enrolment.user_id == user.id).order_by(Course.program, Course.position)
     ).all())
+
+
+def landing_endpoint(user: User) -> str:
+    """Where a person lands after login and at "/": admins on the admin home, mentors (who are not also
+    trainees with enrolments) on their review queue, everyone else on the dashboard."""
+    if user.is_admin:
+        return "admin.home"
+    if user.is_mentor and not (user.is_trainee and db.session.scalar(
+            select(Enrolment.id).where(Enrolment.user_id == user.id).limit(1)) is not None):
+        return "assignments.queue"
+    return "learn.dashboard"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request, url_for
+from flask import has_request_context, jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 from flask_login import current_user
@@ -26,11 +26,11 @@ class IdConverter(IntegerConverter):
 
 def init_app(app) -> None:
     app.url_map.converters["id"] = IdConverter
-    from . import (account, admin, assignments, audit, auth, catalog, certificates, credentials, learn, main,
-                   notifications, quiz, reports)
+    from . import (account, admin, announcements, assignments, audit, auth, calendar, catalog, certificates,
+                   credentials, learn, main, notifications, quiz, reports)
 
     for module in (main, auth, account, catalog, learn, quiz, assignments, notifications, admin, reports,
-                   certificates, credentials, audit):
+                   certificates, credentials, audit, announcements, calendar):
         app.register_blueprint(module.bp)
 
     login_manager.init_app(app)
@@ -61,10 +61,13 @@ def init_app(app) -> None:
         ActionForm=ActionForm,
     )
     app.jinja_env.filters.update(when=i18n.format_when, day=i18n.format_day, safe_html=safe_html,
-                                 filesize=i18n.format_size, score=i18n.format_score)
+                                 filesize=i18n.format_size, score=i18n.format_score,
+                                 fromiso=_from_iso)
 
     @app.context_processor
     def language_switch():
+        if not has_request_context():  # a mail rendered by a job or periodic task: no page, no header
+            return {}
         # After a POST the same URL may not answer a GET: go home instead of to a 405.
         here = request.full_path.rstrip("?") if request.method == "GET" else ""
         return {"language_form": LanguageForm(formdata=None, next=here),
@@ -83,6 +86,13 @@ def init_app(app) -> None:
         return render_template("error.html", code=400, title=_l("This form has expired"),
                                message=_l("The page was open too long or was opened in another session. "
                                           "Go back, reload the page and send the form again.")), 400
+
+
+def _from_iso(value):
+    """An ISO 8601 text kept in a notification's parameters, back to a datetime (None stays None)."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(value) if value else None
 
 
 def step_url(course, step) -> str:

@@ -1,11 +1,12 @@
-"""The user's own profile and password."""
+"""The user's own profile and password, reminder preferences and calendar feed."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
-from ..forms import ChangePasswordForm, ProfileForm
-from ..services import accounts
+from ..forms import ActionForm, ChangePasswordForm, ProfileForm
+from ..services import accounts, calendar_feed, reminders
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -21,7 +22,46 @@ def profile():
             organisation=form.organisation.data or "", locale=form.locale.data))
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("account.profile"))
-    return render_template("account/profile.html", form=form, password_form=password_form)
+    return _page(form, password_form)
+
+
+def _page(form, password_form, status=200):
+    return render_template("account/profile.html", form=form, password_form=password_form,
+                           reminder_kinds=reminders.kinds_for(current_user), kind_labels=KIND_LABELS,
+                           calendar_url=calendar_feed.feed_url(current_user), action_form=ActionForm()), status
+
+
+# What each switchable kind sends, as the profile page names it.
+KIND_LABELS = {
+    "due_soon": _l("An assignment is due in 3 days and in 1 day and I have not submitted it"),
+    "revision_waiting": _l("A revision was requested 7 days ago and I have not touched it"),
+    "certificate_issued": _l("A certificate has been issued to me"),
+    "announcement": _l("The program office posts an announcement to my cohort"),
+    "mentor_digest": _l("Weekly summary of submissions waiting for my review (Monday 08:00)"),
+    "admin_digest": _l("Weekly summary per cohort for the program office (Monday 08:00)"),
+}
+
+
+@bp.post("/reminders")
+@login_required
+def reminders_preferences():
+    """The ticked kinds stay on; the other kinds of the person's roles are switched off."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    reminders.set_muted(current_user, set(request.form.getlist("kind")))
+    flash(_("Your reminder settings have been saved."), "success")
+    return redirect(url_for("account.profile", _anchor="reminders"))
+
+
+@bp.post("/calendar/reset")
+@login_required
+def reset_calendar():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    calendar_feed.reset(current_user)
+    flash(_("Your calendar address has been replaced. The old address no longer works: subscribe again with "
+            "the new one."), "success")
+    return redirect(url_for("account.profile", _anchor="calendar"))
 
 
 @bp.post("/password")
@@ -39,5 +79,4 @@ def change_password():
             login_user(current_user._get_current_object(), remember=remembered)
             flash(_("Your password has been changed. Other devices have been logged out."), "success")
             return redirect(url_for("account.profile"))
-    return render_template("account/profile.html", form=ProfileForm(obj=current_user, formdata=None),
-                           password_form=form), 400
+    return _page(ProfileForm(obj=current_user, formdata=None), form, 400)

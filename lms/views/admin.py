@@ -6,12 +6,14 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from ..extensions import db
-from ..forms import (ActionForm, AllocateMentorForm, CohortEditForm, CohortForm, CohortImportConfirmForm,
+from ..forms import (ActionForm, AllocateMentorForm, AnnouncementForm, CohortEditForm, CohortForm, CohortImportConfirmForm,
                      CohortImportForm, CohortMemberForm, EditUserForm, EnrolUserForm, MentorModeForm, NewUserForm)
 from ..i18n import current_language, localized
 from ..models import Cohort, Role
 from ..security import parse_id, role_required
-from ..services import accounts, certificates, cohort_import, cohorts, learning, people
+from .. import clock
+from ..services import (accounts, announcements, attention, audit, certificates, cohort_import, cohorts, learning,
+                        mail, people)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -20,6 +22,25 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @role_required(Role.ADMIN)
 def require_admin():
     """Every admin page: login required, then administrators only."""
+
+
+@bp.get("/")
+def home():
+    """What needs attention today: long-waiting reviews, stuck trainees, certificates to issue, cohort dates,
+    failed mails."""
+    return render_template("admin/home.html", attention=attention.admin_home(clock.now()), form=ActionForm())
+
+
+@bp.post("/mails/<id:mail_id>/send-again")
+def send_again(mail_id):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if mail.send_again(mail_id):
+        audit.record("mail.send_again", "mail", mail_id)
+        flash(_("The mail will be sent again in a moment."), "success")
+    else:
+        flash(_("This mail is not waiting to be sent again (it was sent or queued meanwhile)."), "info")
+    return redirect(url_for("admin.home", _anchor="failed-mails"))
 
 
 @bp.get("/users")
@@ -146,8 +167,25 @@ def cohort(cohort_id):
     cohort = db.get_or_404(Cohort, cohort_id)
     return render_template("admin/cohort.html", cohort=cohort,
                            members=cohorts.members(cohort, request.args.get("page", 1, type=int)),
+                           announcements=announcements.of_cohort(cohort),
                            member_form=CohortMemberForm(), mode_form=MentorModeForm(mode=cohort.mentor_mode),
                            courses=learning.visible_courses())
+
+
+@bp.route("/cohorts/<id:cohort_id>/announcements/new", methods=["GET", "POST"])
+def new_announcement(cohort_id):
+    cohort = db.get_or_404(Cohort, cohort_id)
+    form = AnnouncementForm()
+    if form.validate_on_submit():
+        try:
+            announcements.post(cohort, current_user, announcements.Draft(
+                form.title_ja.data, form.title_en.data, form.body_ja.data, form.body_en.data))
+        except announcements.AnnouncementError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The announcement has been posted and is being mailed to the cohort."), "success")
+            return redirect(url_for("admin.cohort", cohort_id=cohort.id, _anchor="announcements"))
+    return render_template("admin/announcement_new.html", cohort=cohort, form=form)
 
 
 @bp.route("/cohorts/<id:cohort_id>/edit", methods=["GET", "POST"])

@@ -42,9 +42,11 @@ ACTION_LABELS = {
     "mentor.deallocate": _l("Mentor allocation removed"),
     "report.export": _l("Cohort progress report exported"),
     "grades.export": _l("Cohort grades exported"),
+    "announcement.post": _l("Announcement posted to a cohort"),
+    "mail.send_again": _l("Failed mail sent again"),
 }
 TARGET_LABELS = {"user": _l("Person"), "certificate": _l("Certificate"), "submission": _l("Submission"),
-                 "cohort": _l("Cohort")}
+                 "cohort": _l("Cohort"), "mail": _l("Mail")}
 # Events without an actor: these come from visitors who were not signed in, the rest from the system.
 ANONYMOUS_ACTIONS = {"login.failure", "login.throttled"}
 

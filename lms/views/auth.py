@@ -9,7 +9,7 @@ from ..forms import AcceptInvitationForm, ActionForm, ForgotPasswordForm, LoginF
 from ..i18n import current_language
 from ..models import Role, TokenPurpose
 from ..security import login_limits, reset_limit, safe_next
-from ..services import accounts
+from ..services import accounts, people
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -43,13 +43,13 @@ def too_many_attempts(error):
 @_throttled
 def login():
     if current_user.is_authenticated:
-        return redirect(safe_next(url_for("learn.dashboard")))
+        return redirect(safe_next(url_for(people.landing_endpoint(current_user))))
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(url_for("learn.dashboard")))
+            return redirect(safe_next(url_for(people.landing_endpoint(user))))
         # The same words whether the address exists or not.
         flash(_("The e-mail address or password is not correct."), "error")
     return render_template("auth/login.html", form=form,
@@ -97,7 +97,7 @@ def accept_invitation(token):
             logout_user()
             login_user(user)
             flash(_("Your password is set. Welcome to Skyfront LMS."), "success")
-            return redirect(url_for("learn.dashboard"))
+            return redirect(url_for(people.landing_endpoint(user)))
     return render_template("auth/accept_invitation.html", form=form, email=user.email)
 
 

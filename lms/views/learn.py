@@ -4,7 +4,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..forms import ActionForm
-from ..services import learning
+from ..services import announcements, learning
 from . import step_url
 
 bp = Blueprint("learn", __name__)
@@ -13,7 +13,8 @@ bp = Blueprint("learn", __name__)
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    return render_template("learn/dashboard.html", views=learning.dashboard(current_user))
+    return render_template("learn/dashboard.html", views=learning.dashboard(current_user),
+                           announcements=announcements.for_member(current_user))
 
 
 def _readable_lesson(slug, lesson_slug):

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..forms import LanguageForm
 from ..i18n import LANGUAGES, SESSION_KEY
 from ..security import is_safe_next
-from ..services import accounts, learning
+from ..services import accounts, learning, people
 
 bp = Blueprint("main", __name__)
 
@@ -17,7 +17,7 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def index():
     if current_user.is_authenticated:
-        return redirect(url_for("learn.dashboard"))
+        return redirect(url_for(people.landing_endpoint(current_user)))
     return render_template("main/index.html", courses=learning.visible_courses())
 
 

@@ -29,9 +29,9 @@ from sqlalchemy import event, select
 from werkzeug.datastructures import MultiDict
 
 from lms.extensions import db
-from lms.models import (Attachment, Certificate, CohortMember, Course, MentorAllocation, Notification, Question,
-                        QuizAttempt, Role, Submission)
-from lms.services import accounts, certificates
+from lms.models import (Attachment, Certificate, CohortMember, Course, MentorAllocation, Notification, OutgoingMail,
+                        Question, QuizAttempt, Role, Submission)
+from lms.services import accounts, announcements, calendar_feed, certificates
 
 from ..certificates.helpers import complete_everything, enrol_in, finish_lessons, import_certified_course, new_cohort
 from ..content.helpers import CORRECT, write_course
@@ -105,17 +105,23 @@ def enrolled_trainees(outcome) -> dict:
     return by_actor(LOGIN, outcome, outcome, 403, 403, 403)
 
 
+# Where "/" and the login page send each signed-in actor (A, B, M1, M2, admin).
+LANDING = (Redirect("/dashboard"), Redirect("/dashboard"), Redirect("/reviews/"), Redirect("/reviews/"),
+           Redirect("/admin/"))
+
+
 def matrix(w) -> dict[str, dict[str, Check]]:
     """endpoint -> method -> Check, with the world's ids (``w``) filled in."""
     course, quiz, lesson, assignment = "test-course", "basics", "intro", "plan"
     return {
         # --- public pages, language, accounts
-        "main.index": {"GET": Check("/", by_actor(200, *[Redirect("/dashboard")] * 5))},
+        # Everyone lands where their work is: trainees on the dashboard, mentors on the queue, admins at home.
+        "main.index": {"GET": Check("/", by_actor(200, *LANDING))},
         "main.set_language": {"POST": Check("/language", everyone(302))},
         "main.healthz": {"GET": Check("/healthz", everyone(200))},  # for load balancers: no login
         "auth.login": {
-            "GET": Check("/auth/login", by_actor(200, *[Redirect("/dashboard")] * 5)),
-            "POST": Check("/auth/login", by_actor(200, *[Redirect("/dashboard")] * 5)),
+            "GET": Check("/auth/login", by_actor(200, *LANDING)),
+            "POST": Check("/auth/login", by_actor(200, *LANDING)),
         },
         "auth.logout": {"POST": Check("/auth/logout", everyone(Redirect("/")), fresh_client=True)},
         # Registration is closed in this configuration (OPEN_REGISTRATION off): it does not exist for anyone.
@@ -132,6 +138,14 @@ def matrix(w) -> dict[str, dict[str, Check]]:
                             # missing fields keep their values: an empty form saves the profile unchanged
                             "POST": Check("/account/", signed_in(Redirect("/account/")))},
         "account.change_password": {"POST": Check("/account/password", signed_in(400))},
+        # Nothing ticked: every kind of the person's roles is switched off (their own settings only).
+        "account.reminders_preferences": {"POST": Check("/account/reminders", signed_in(Redirect("/account/")))},
+        "account.reset_calendar": {"POST": Check("/account/calendar/reset", signed_in(Redirect("/account/")))},
+        # The calendar feed: the token is the credential, whoever holds it; no login, never writes.
+        "calendar.feed": {"GET": Check(f"/calendar/{w.trainee}/{w.calendar_token}.ics", everyone(200))},
+        # Announcements: members of the cohort (A, M1) and staff; another cohort's trainee gets 404.
+        "announcements.show": {"GET": Check(f"/announcements/{w.announcement}",
+                                            by_actor(LOGIN, 200, 404, 200, 200, 200))},
 
         # --- catalog, lessons, dashboard
         "catalog.catalog": {"GET": Check("/courses/", everyone(200))},
@@ -203,6 +217,12 @@ def matrix(w) -> dict[str, dict[str, Check]]:
         "audit.export": {"POST": Check("/admin/audit/export.csv", admins(200))},
 
         # --- administration: admins only (mentors included in the 403s)
+        "admin.home": {"GET": Check("/admin/", admins(200))},
+        "admin.send_again": {"POST": Check(f"/admin/mails/{w.mail}/send-again", admins(Redirect("/admin/")))},
+        "admin.new_announcement": {"GET": Check(f"/admin/cohorts/{w.cohort}/announcements/new", admins(200)),
+                                   # an empty form is shown again with its errors: nothing is posted
+                                   "POST": Check(f"/admin/cohorts/{w.scratch_cohort}/announcements/new",
+                                                 admins(200))},
         "admin.users": {"GET": Check("/admin/users", admins(200))},
         "admin.new_user": {"GET": Check("/admin/users/new", admins(200)),
                            "POST": Check("/admin/users/new", admins(200))},
@@ -396,13 +416,20 @@ def build_world(app, tmp_path, make_user, make_client, outbox) -> tuple[SimpleNa
 
     notification = db.session.scalar(select(Notification.id).where(Notification.user_id == people[A].id)
                                      .order_by(Notification.id))
+    # An announcement to A's cohort (A and M1 are its members).
+    with app.test_request_context():
+        announcement = announcements.post(cohort, people[ADMIN], announcements.Draft(
+            "お知らせ", "Notice", "本文", "Text"))
+    db.session.commit()
     world = SimpleNamespace(
         trainee=people[A].id, scratch_user=scratch.id, resend_user=resend.id, scratch_allocation=allocation.id,
         cohort=cohort.id, scratch_cohort=scratch_cohort.id, scratch_member=scratch_member,
         invitation_token=invitation_token, reset_token=reset_token,
         graded_attempt=graded, open_attempt=open_attempt, submission=submission.id,
         attachment=db.session.scalar(select(Attachment.id)), notification=notification,
-        certificate=certificate.public_id,
+        certificate=certificate.public_id, announcement=announcement.id,
+        calendar_token=calendar_feed.token_for(people[A]),
+        mail=db.session.scalar(select(OutgoingMail.id).order_by(OutgoingMail.id)),
     )
     # The clients are who they should be.
     for who, user in people.items():
