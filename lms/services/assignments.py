@@ -610,8 +610,12 @@ class Queue:
 
 
 def review_queue(reviewer: User, filters: QueueFilters, page: int) -> Queue:
-    """Submissions for this reviewer, oldest waiting first, with counts per status: five queries."""
-    scope = [Submission.state != rules.DRAFT]
+    """Submissions for this reviewer, oldest waiting first, with counts per status: five queries.
+
+    Never the reviewer's own work (as in ``can_review``): someone who is both trainee and mentor in a cohort
+    where every mentor reviews every trainee would otherwise find their own submission here.
+    """
+    scope = [Submission.state != rules.DRAFT, Submission.user_id != reviewer.id]
     if not reviewer.is_admin:
         scope.append(allocated_to(reviewer.id, Submission.user_id, Submission.course_id))
     if filters.course_id:

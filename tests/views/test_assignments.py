@@ -565,3 +565,30 @@ def test_the_queue_and_the_permission_check_agree_on_allocation(world, make_user
 
     assert allocated(world["mentor"], world["trainee"]) and not allocated(world["mentor"], world["other_trainee"])
     assert allocated(world["other_mentor"], direct)
+
+
+def test_a_trainee_who_is_also_a_mentor_never_sees_their_own_work_in_the_queue(world, as_, make_user):
+    """In an "every mentor" cohort, a person who is both trainee and mentor reviews the others, never themself."""
+    both = make_user(("trainee", "mentor"))
+    cohort = db.session.scalar(select(Cohort).where(Cohort.name_en == "First"))
+    db.session.add_all([
+        CohortMember(cohort_id=cohort.id, user_id=both.id, role="trainee"),
+        CohortMember(cohort_id=cohort.id, user_id=both.id, role="mentor"),
+        Enrolment(user_id=both.id, course_id=world["course"].id, source="cohort"),
+    ])
+    db.session.commit()
+    save(as_(world["trainee"]), world["trainee"], action="submit")
+    b = as_(both)
+    assert save(b, both, action="submit").status_code == 302
+    own, other = submission_of(both), submission_of(world["trainee"])
+    assert own.state == "submitted" and not service.can_review(both, own)
+    queue = service.review_queue(both, service.QueueFilters(), 1)
+    assert [row.submission.id for row in queue.page.items] == [other.id]
+    assert queue.counts == {"submitted": 1} and queue.page.total == 1
+    page = b.get("/reviews/").get_data(as_text=True)
+    assert f"/submissions/{other.id}" in page and f"/submissions/{own.id}" not in page
+    # The same for an admin who is also a trainee: an admin's queue is everything but their own work.
+    both.is_admin = True
+    db.session.commit()
+    mine = service.review_queue(both, service.QueueFilters(), 1)
+    assert own.id not in {row.submission.id for row in mine.page.items}
