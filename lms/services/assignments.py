@@ -43,6 +43,14 @@ class AssignmentError(Exception):
         self.message = message
 
 
+class NotAllowed(Exception):
+    """The user may not do this to this submission (not an allocated reviewer, or the author).
+
+    Its own class rather than the builtin ``PermissionError``, which is an ``OSError`` (a file the storage could
+    not write would look like a refusal); views answer it with a 404, as for anything the user may not see.
+    """
+
+
 class Conflict(AssignmentError):
     """Someone saved this submission since the page was loaded; ``typed`` is what this request carried."""
 
@@ -524,7 +532,7 @@ class ReviewInput:
 def save_review(reviewer: User, submission: Submission, data: ReviewInput, lock: int | None) -> Review:
     """Save the review of the current version as a draft, or release it with a decision."""
     if not can_review(reviewer, submission):
-        raise PermissionError(submission.id)
+        raise NotAllowed(submission.id)
     assignment = submission.assignment
     typed = data.typed()
     if len(data.comment) > MAX_COMMENT or any(len(t) > MAX_COMMENT for t in data.section_comments.values()):

@@ -592,3 +592,30 @@ def test_a_trainee_who_is_also_a_mentor_never_sees_their_own_work_in_the_queue(w
     db.session.commit()
     mine = service.review_queue(both, service.QueueFilters(), 1)
     assert own.id not in {row.submission.id for row in mine.page.items}
+
+
+def test_a_review_by_someone_not_allowed_is_refused_by_the_service_and_is_a_404_not_a_500(world, as_, monkeypatch):
+    """The service refuses with its own error; the page turns it into a 404 even when the view's check passed
+    a moment earlier (the allocation was withdrawn by another request in between)."""
+    trainee, mentor = world["trainee"], world["mentor"]
+    save(as_(trainee), trainee, action="submit")
+    submission = submission_of(trainee)
+    data = service.ReviewInput(scores={}, comment="", section_comments={}, decision=None)
+    with pytest.raises(service.NotAllowed) as refused:
+        service.save_review(world["other_mentor"], submission, data, submission.lock)
+    assert not isinstance(refused.value, OSError)  # not the builtin PermissionError
+    db.session.rollback()
+
+    real = service.can_review
+    calls = []
+
+    def withdrawn_after_first_check(user, sub):
+        calls.append(user.id)
+        return real(user, sub) if len(calls) == 1 else False
+
+    m = as_(mentor)
+    monkeypatch.setattr(service, "can_review", withdrawn_after_first_check)
+    response = review(m, submission, action="approve", scores={"evidence": 2, "clarity": 2})
+    assert len(calls) == 2 and response.status_code == 404
+    assert submission_of(trainee).state == "submitted"
+    assert db.session.scalar(select(func.count(Review.id))) == 0
