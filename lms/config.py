@@ -111,7 +111,7 @@ _ENV_TYPES = {
     "RESET_RATE_LIMIT": str,
     "SIGNING_KEY_FILE": str,
     "UPLOAD_FOLDER": str,
-    # Follow HTTPS by default; set them to decide otherwise (e.g. LMS_SESSION_COOKIE_SECURE=0 on a plain-HTTP test host).
+    # They follow HTTPS unless set (e.g. LMS_SESSION_COOKIE_SECURE=0 on a plain-HTTP test host).
     "SESSION_COOKIE_SECURE": bool,
     "REMEMBER_COOKIE_SECURE": bool,
     "PREFERRED_URL_SCHEME": str,
