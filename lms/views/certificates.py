@@ -13,7 +13,7 @@ from ..extensions import db
 from ..forms import ActionForm, RevokeCertificateForm
 from ..i18n import current_language
 from ..models import Cohort, Course, Role, User
-from ..rules.completion import explain
+from ..presenters import explain
 from ..security import parse_id, role_required, verification_limit
 from ..services import certificates
 from ..services.certificates import CertificateError
