@@ -2,8 +2,8 @@
 
 A mentor is allocated to a trainee for a course when they share a cohort that has the course and the cohort
 lets every mentor see every trainee (mentor_mode "all") or names this mentor for this trainee ("named"),
-or when an admin allocated the mentor to the trainee directly (any course). The SQL form of the rule is
-``assignments.allocation_clause``.
+or when an admin allocated the mentor to the trainee directly (any course). The SQL forms of the rule live in
+``lms.services.allocation``.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from ..rules.reports import (APPROVED, DRAFT, NOT_STARTED, QUIZ_FAILED, QUIZ_IN_
                              band_counts, course_progress, idle_days, is_stuck, median_duration, quiz_state, stage_of,
                              weekly_counts)
 from ..rules.reports import clamp_stuck_days  # noqa: F401 (the views read the parameter through this module)
-from .assignments import allocation_clause
+from .allocation import allocation_clause
 from .audit import TOKYO, tokyo_iso, tokyo_midnight
 from .people import Page
 

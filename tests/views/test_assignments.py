@@ -548,7 +548,7 @@ def test_the_queue_and_the_permission_check_agree_on_allocation(world, make_user
     from sqlalchemy import literal
 
     from lms.models import MentorAllocation
-    from lms.services.assignments import allocated_to, allocation_clause
+    from lms.services.allocation import allocated_to, allocation_clause
 
     direct = make_user("trainee")
     db.session.add(MentorAllocation(mentor_id=world["other_mentor"].id, trainee_id=direct.id))

@@ -13,7 +13,7 @@ from sqlalchemy import func, literal, select
 from lms.extensions import db
 from lms.models import AuditEvent, Cohort, CohortMember, CohortPairing, Enrolment, Role, User
 from lms.services import cohort_import
-from lms.services.assignments import allocated_to, allocation_clause
+from lms.services.allocation import allocated_to, allocation_clause
 
 EN = {"Accept-Language": "en"}
 JA = {"Accept-Language": "ja"}
@@ -127,7 +127,7 @@ def test_named_mode_limits_each_mentor_to_their_trainees(setup, people):
 
 def test_mentors_notified_of_a_submission_follow_the_named_pairs(setup, people):
     """``allocated_mentors`` runs the rule with the mentor as a column of the outer query."""
-    from lms.services.assignments import allocated_mentors
+    from lms.services.allocation import allocated_mentors
 
     cohort, course = setup["cohort"], setup["course"]
     (t0, t1, _t2), (m0, m1) = people
