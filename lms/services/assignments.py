@@ -22,6 +22,7 @@ from .. import storage
 from ..extensions import db
 from ..models import (Assignment, Attachment, Cohort, CohortCourse, CohortMember, Course, Review, Submission,
                       SubmissionEvent, SubmissionVersion, User, utcnow)
+from ..pagination import clamp_page
 from ..rules import review as rules
 from ..rules import uploads
 from ..sanitize import render_markdown
@@ -577,8 +578,7 @@ def review_queue(reviewer: User, filters: QueueFilters, page: int) -> Queue:
     states = [filters.state] if filters.state in rules.STATES else list(rules.WAITING)
     listed = [*scope, Submission.state.in_(states)]
     total = sum(counts.get(state, 0) for state in states)
-    pages = max(1, -(-total // QUEUE_PAGE_SIZE))
-    page = min(max(1, page), pages)
+    page, _pages = clamp_page(page, total, QUEUE_PAGE_SIZE)
     version_number = (select(func.max(SubmissionVersion.number))
                       .where(SubmissionVersion.submission_id == Submission.id).scalar_subquery())
     rows = db.session.execute(

@@ -32,6 +32,7 @@ from ..fonts import unprintable
 from ..i18n import LANGUAGES, format_score
 from ..models import (Assignment, Certificate, Cohort, CohortMember, Course, Enrolment, Lesson, LessonCompletion, Module, Quiz, QuizResult,
                       Submission, User, utcnow)
+from ..pagination import clamp_page
 from ..rules import review
 from ..rules.review import PROGRAM_TIMEZONE
 from ..rules.completion import ASSIGNMENT, LESSON, QUIZ, QuizStanding, Reason, Record, Requirement, missing
@@ -453,8 +454,7 @@ def admin_list(course: Course, cohort: Cohort | None, show: str, page: int, per_
         "in_progress": [r for r in rows if not r.eligible and r.current is None],
     }
     chosen = groups[show]
-    pages = max(1, -(-len(chosen) // per_page))
-    page = min(max(1, page), pages)
+    page, _pages = clamp_page(page, len(chosen), per_page)
     return AdminList(people.Page(chosen[(page - 1) * per_page: page * per_page], page, per_page, len(chosen)),
                      {key: len(value) for key, value in groups.items()})
 

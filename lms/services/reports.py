@@ -24,6 +24,7 @@ from ..i18n import format_score, localized
 from ..models import (Assignment, Certificate, Cohort, CohortCourse, CohortMember, Course, Enrolment, Lesson,
                       LessonCompletion, Module, Quiz, QuizAttempt, QuizResult, Review, Submission, SubmissionEvent,
                       SubmissionVersion, User, utcnow)
+from ..pagination import clamp_page
 from ..rules import review
 from ..rules.progress import Progress
 from ..rules.reports import (APPROVED, DRAFT, NOT_STARTED, QUIZ_FAILED, QUIZ_IN_PROGRESS, QUIZ_NOT_ATTEMPTED,
@@ -183,7 +184,7 @@ class CohortReport:
 
     def page(self, number: int, per_page: int) -> Page:
         total = len(self.trainees)
-        number = min(max(1, number), max(1, -(-total // per_page)))
+        number, _pages = clamp_page(number, total, per_page)
         start = (number - 1) * per_page
         return Page(self.trainees[start:start + per_page], number, per_page, total)
 
