@@ -14,6 +14,8 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+from .clock import TIMEZONE
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 
@@ -64,7 +66,7 @@ class Defaults:
 
     # Flask, Flask-Babel, Flask-Login and Flask-WTF settings; any of them can be overridden like the others.
     BABEL_DEFAULT_LOCALE = "ja"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
+    BABEL_DEFAULT_TIMEZONE = TIMEZONE
     # Flask-Babel resolves relative paths against the package; the catalogs live at the repo root.
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_DIR / "translations")
     SESSION_COOKIE_HTTPONLY = True

@@ -18,10 +18,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import storage
+from .. import clock, storage
 from ..extensions import db
 from ..models import (Assignment, Attachment, Cohort, CohortCourse, CohortMember, Course, Review, Submission,
-                      SubmissionEvent, SubmissionVersion, User, utcnow)
+                      SubmissionEvent, SubmissionVersion, User)
 from ..pagination import clamp_page
 from ..rules import review as rules
 from ..rules import uploads
@@ -33,7 +33,6 @@ from .people import Page
 MAX_SECTION_TEXT = 50_000
 MAX_COMMENT = 20_000
 QUEUE_PAGE_SIZE = 25
-clock = utcnow
 
 
 class AssignmentError(Exception):
@@ -236,7 +235,7 @@ def _claim(submission: Submission, lock: int | None, typed: dict, **values) -> N
                           "and save again."), typed)
     claimed = db.session.execute(
         update(Submission).where(Submission.id == submission.id, Submission.lock == lock)
-        .values(lock=lock + 1, updated_at=clock(), **values)
+        .values(lock=lock + 1, updated_at=clock.now(), **values)
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
@@ -281,7 +280,7 @@ def save_draft(user: User, assignment: Assignment, texts: dict[str, str], lock: 
     for key, text in texts.items():
         if len(text or "") > MAX_SECTION_TEXT:
             raise AssignmentError(_l("A section is longer than %(n)d characters.", n=MAX_SECTION_TEXT))
-    now = clock()
+    now = clock.now()
     submission = submission_of(user, assignment)
     if submission is None:
         submission = Submission(assignment_id=assignment.id, user_id=user.id, course_id=assignment.course_id,
@@ -432,7 +431,7 @@ def submit(user: User, assignment: Assignment, lock: int | None) -> Submission:
         raise AssignmentError(_l("Every section needs some text before you submit. Still empty: %(sections)s",
                                  sections=", ".join(_title(s) for s in empty)))
     target = rules.SUBMITTED if submission.state == rules.DRAFT else rules.RESUBMITTED
-    now = clock()
+    now = clock.now()
     _transition(submission, submission.state, target, user, rules.TRAINEE, version.number, now)
     _claim(submission, lock, {}, state=target, waiting_since=now)
     version.submitted_at = now
@@ -493,7 +492,7 @@ def save_review(reviewer: User, submission: Submission, data: ReviewInput, lock:
     if data.decision == "revise" and not data.comment.strip():
         raise Conflict(_l("Write an overall comment that tells the trainee what to revise."), typed)
     version = _latest_version(submission)
-    now = clock()
+    now = clock.now()
     if submission.state != rules.IN_REVIEW:
         _transition(submission, submission.state, rules.IN_REVIEW, reviewer, rules.REVIEWER, version.number, now)
     target = {"approve": rules.APPROVED, "revise": rules.REVISION_REQUESTED}.get(data.decision)

@@ -6,19 +6,18 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import String, cast, func, or_, select
 
+from .. import clock
 from ..extensions import db
-from ..i18n import TIMEZONE
 from ..models import AuditEvent, User
 from ..pagination import clamp_page
 from .people import Page
 
-TOKYO = ZoneInfo(TIMEZONE)
+TOKYO = clock.TOKYO  # the one definition is lms.clock.TOKYO
 
 
 def record(action: str, target_type: str = "", target_id: str | int = "", details: dict | None = None,

@@ -19,11 +19,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select, union_all
 from sqlalchemy.orm import load_only
 
+from .. import clock
 from ..extensions import db
 from ..i18n import format_score, localized
 from ..models import (Assignment, Certificate, Cohort, CohortCourse, CohortMember, Course, Enrolment, Lesson,
                       LessonCompletion, Module, Quiz, QuizAttempt, QuizResult, Review, Submission, SubmissionEvent,
-                      SubmissionVersion, User, utcnow)
+                      SubmissionVersion, User)
 from ..pagination import clamp_page
 from ..rules import review
 from ..rules.progress import Progress
@@ -34,10 +35,9 @@ from ..rules.reports import (APPROVED, DRAFT, NOT_STARTED, QUIZ_FAILED, QUIZ_IN_
                              weekly_counts)
 from ..rules.reports import clamp_stuck_days  # noqa: F401 (the views read the parameter through this module)
 from .allocation import allocation_clause
-from .audit import TOKYO, tokyo_iso, tokyo_midnight
+from .audit import tokyo_iso, tokyo_midnight
 from .people import Page
 
-clock = utcnow
 MATRIX_PAGE_SIZE = 50
 STUCK_LIST_LIMIT = 50  # the page lists the longest-idle ones; the CSV has everyone
 
@@ -204,7 +204,7 @@ class CohortReport:
 
     @property
     def reviews_per_week(self) -> list[tuple[date, int]]:
-        today = self.now.astimezone(TOKYO).date()
+        today = self.now.astimezone(clock.TOKYO).date()
         ends = self.cohort.ends_on if self.cohort.ends_on and self.cohort.ends_on < today else today
         return weekly_counts(self.review_days, self.cohort.starts_on, ends)
 
@@ -230,7 +230,7 @@ def cohort_report(cohort: Cohort, course_id: int | None = None, stuck_days: int 
     """
     courses = cohort_courses(cohort)
     course = pick_course(courses, course_id)
-    report = CohortReport(cohort, courses, course, stuck_days, clock())
+    report = CohortReport(cohort, courses, course, stuck_days, clock.now())
     if course is None:
         return report
     trainee_ids = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id,
@@ -240,7 +240,7 @@ def cohort_report(cohort: Cohort, course_id: int | None = None, stuck_days: int 
     reviews = _released_reviews(course.id, trainee_ids)
     for user_id, assignment_id, _reviewer, total, _submitted, released_at in reviews:  # oldest first: last wins
         facts.review_totals[(user_id, assignment_id)] = total
-        report.review_days.append(released_at.astimezone(TOKYO).date())
+        report.review_days.append(released_at.astimezone(clock.TOKYO).date())
     report.trainees = [_row(report, facts, user, enrolled_at) for user, enrolled_at in _trainees(cohort, course)]
     report.mentors = _mentor_loads(cohort, course.id, trainee_ids, reviews)
     return report

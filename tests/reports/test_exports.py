@@ -23,7 +23,7 @@ BOM = "\ufeff".encode()
 
 @pytest.fixture
 def cohort(app, monkeypatch):
-    monkeypatch.setattr(reports, "clock", lambda: NOW)
+    monkeypatch.setattr("lms.clock.now", lambda: NOW)
     course = build_course(modules=2, assignments={1: 1, 2: 2})
     return new_cohort(course, ends_on=date(2026, 6, 30))
 

@@ -24,7 +24,7 @@ def known(app, make_user, monkeypatch):
     The course: module 1 has two lessons (and an archived third), a quiz and an assignment; module 2 has two
     lessons, no quiz and two assignments. Eight steps in all.
     """
-    monkeypatch.setattr(reports, "clock", lambda: NOW)
+    monkeypatch.setattr("lms.clock.now", lambda: NOW)
     course = build_course(modules=2, quiz_modules=[1], assignments={1: 1, 2: 2})
     module1 = items(Module, course)[0]
     db.session.add(Lesson(course_id=course.id, module_id=module1.id, slug="old", position=9, title_ja="旧",

@@ -175,7 +175,7 @@ def test_write_submit_revise_resubmit_approve(world, as_, outbox, app):
 
 
 def test_a_late_submission_is_marked_late(world, as_, monkeypatch):
-    monkeypatch.setattr(service, "clock", lambda: datetime(2026, 4, 16, 1, 0, tzinfo=timezone.utc))  # due 15 Apr
+    monkeypatch.setattr("lms.clock.now", lambda: datetime(2026, 4, 16, 1, 0, tzinfo=timezone.utc))  # due 15 Apr
     t = as_(world["trainee"])
     save(t, world["trainee"], action="submit")
     assert db.session.scalar(select(SubmissionVersion.late)) is True
@@ -183,7 +183,7 @@ def test_a_late_submission_is_marked_late(world, as_, monkeypatch):
 
 
 def test_on_time_is_not_late(world, as_, monkeypatch):
-    monkeypatch.setattr(service, "clock", lambda: datetime(2026, 4, 15, 14, 0, tzinfo=timezone.utc))
+    monkeypatch.setattr("lms.clock.now", lambda: datetime(2026, 4, 15, 14, 0, tzinfo=timezone.utc))
     save(as_(world["trainee"]), world["trainee"], action="submit")
     assert db.session.scalar(select(SubmissionVersion.late)) is False
 

@@ -473,7 +473,7 @@ def test_a_deactivated_trainee_is_not_counted_as_stuck(setup, people, monkeypatc
     from lms.models import utcnow
     from lms.services import reports
 
-    monkeypatch.setattr(reports, "clock", lambda: utcnow() + timedelta(days=30))
+    monkeypatch.setattr("lms.clock.now", lambda: utcnow() + timedelta(days=30))
     cohort, course = setup["cohort"], setup["course"]
     (t0, _t1, _t2), _ = people
     t0.active = False

@@ -54,7 +54,7 @@ def clock(monkeypatch):
     class Clock:
         now = datetime(2026, 4, 1, 1, 0, tzinfo=timezone.utc)
 
-    monkeypatch.setattr(quizzes, "clock", lambda: Clock.now)
+    monkeypatch.setattr("lms.clock.now", lambda: Clock.now)
     return Clock
 
 
