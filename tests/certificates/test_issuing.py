@@ -323,3 +323,20 @@ def test_issuer_and_revocation_list_outlive_the_certificate_table(app, tmp_path,
     db.session.commit()
     assert client.get(f"/api/v1/issuers/{course.slug}").get_json()["name"].startswith("Kanagawa")
     assert client.get(f"/api/v1/issuers/{course.slug}/revocations").status_code == 200
+
+
+@pytest.mark.parametrize("limit, attempts, code", [
+    (3, 2, "quiz_not_passed"),  # one attempt left
+    (3, 3, "quiz_used_up"),  # every attempt used
+    (3, 4, "quiz_used_up"),
+    (1, 1, "quiz_used_up"),
+    (0, 9, "quiz_not_passed"),  # unlimited attempts are never used up
+])
+def test_a_failed_quiz_is_used_up_exactly_when_every_attempt_is_spent(app, tmp_path, trainee, limit, attempts, code):
+    course = import_certified_course(tmp_path)
+    enrol_in(trainee, course)
+    finish_lessons(trainee, course)
+    quiz = pass_quiz(trainee, course, percent=40.0, passed=False, attempts=attempts)
+    quiz.max_attempts = limit
+    approve_assignment(trainee, course)
+    assert [r.code for r in certificates.standing(trainee, course).reasons] == [code]

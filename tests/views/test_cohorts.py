@@ -480,3 +480,18 @@ def test_a_deactivated_trainee_is_not_counted_as_stuck(setup, people, monkeypatc
     db.session.commit()
     report = reports.cohort_report(cohort, course.id, 1)
     assert {row.user.email for row in report.stuck} == {"t1@example.org", "t2@example.org"}
+
+
+def test_nobody_is_named_as_their_own_mentor(setup, people, make_user):
+    """Someone who is both trainee and mentor in the cohort can be named for others, never for themself."""
+    from lms.services import cohorts
+
+    cohort = setup["cohort"]
+    (t0, _t1, _t2), (m0, _m1) = people
+    both = make_user({Role.TRAINEE, Role.MENTOR})
+    db.session.add_all([CohortMember(cohort_id=cohort.id, user_id=both.id, role="trainee"),
+                        CohortMember(cohort_id=cohort.id, user_id=both.id, role="mentor")])
+    db.session.commit()
+    cohorts.set_pairings(cohort, {both.id, t0.id}, {(both.id, both.id), (both.id, m0.id), (t0.id, both.id)})
+    assert set(db.session.execute(select(CohortPairing.trainee_id, CohortPairing.mentor_id)).all()) == {
+        (both.id, m0.id), (t0.id, both.id)}
