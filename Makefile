@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-e2e test-all install install-dev translations extract-messages update-catalogs db courses demo clean bench
+.PHONY: run test test-e2e test-all install install-dev translations extract-messages update-catalogs db courses demo clean bench mutation
 
 # Installed marker files: reinstall when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -76,5 +76,12 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/pybabel compile -d translations --statistics
 	$(BIN)/python -m bench
 
+## Mutation testing of the pure rules (lms/rules/ against tests/rules/, settings in pyproject.toml [tool.mutmut]).
+## Slow and not part of `make test` or CI; survivors are listed at the end (`.venv/bin/mutmut show NAME` for one).
+mutation: $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet 'mutmut>=3,<4'
+	$(BIN)/mutmut run
+	$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) .pytest_cache test-results translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) .pytest_cache test-results mutants translations/*/LC_MESSAGES/*.mo
