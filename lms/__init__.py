@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask
+from flask import Config, Flask
 
-from .config import PACKAGE_DIR, PROJECT_DIR, Defaults, env_overrides, load_or_create_secret_key
+from .config import PACKAGE_DIR, PROJECT_DIR, Defaults, derived_from_https, env_overrides, load_or_create_secret_key
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -45,10 +44,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _configure(app: Flask, overrides: dict) -> None:
+    """Defaults, then instance/config.py, then LMS_* variables, then ``overrides``: the last one wins."""
     app.config.from_object(Defaults)
-    app.config.from_pyfile("config.py", silent=True)
-    app.config.update(env_overrides())
-    app.config.update(overrides)
+    given = Config(app.config.root_path)  # everything set on purpose, whatever the layer
+    given.from_pyfile("config.py", silent=True)
+    given.update(env_overrides())
+    given.update(overrides)
+    app.config.update(given)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(Path(app.instance_path))
@@ -57,18 +59,6 @@ def _configure(app: Flask, overrides: dict) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             app.config["DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'lms.sqlite'}"
         )
-    app.config.update(
-        BABEL_DEFAULT_LOCALE="ja",
-        BABEL_DEFAULT_TIMEZONE="Asia/Tokyo",
-        # Flask-Babel resolves relative paths against the package; the catalogs live at the repo root.
-        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_DIR / "translations"),
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=bool(app.config["HTTPS"]),
-        REMEMBER_COOKIE_HTTPONLY=True,
-        REMEMBER_COOKIE_DURATION=timedelta(days=14),
-        REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=bool(app.config["HTTPS"]),
-        PREFERRED_URL_SCHEME="https" if app.config["HTTPS"] else "http",
-        WTF_CSRF_TIME_LIMIT=None,  # a long-open form must not lose what was typed; the token is tied to the session
-    )
+    for key, value in derived_from_https(bool(app.config["HTTPS"])).items():
+        if key not in given:
+            app.config[key] = value

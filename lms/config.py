@@ -2,6 +2,8 @@
 
 Order of precedence (last wins): these defaults, ``instance/config.py``,
 ``LMS_*`` environment variables, the ``config`` mapping passed to ``create_app``.
+Settings derived from another (the Secure cookie flags and the URL scheme follow ``HTTPS``) are
+derived only when no layer sets them.
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from datetime import timedelta
 from pathlib import Path
+
+from .clock import TIMEZONE
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -71,6 +76,27 @@ class Defaults:
     # The Ed25519 key that signs Open Badges credentials; created in instance/ on first use when unset.
     SIGNING_KEY_FILE: str | None = None
 
+    # Flask, Flask-Babel, Flask-Login and Flask-WTF settings; any of them can be overridden like the others.
+    BABEL_DEFAULT_LOCALE = "ja"
+    BABEL_DEFAULT_TIMEZONE = TIMEZONE
+    # Flask-Babel resolves relative paths against the package; the catalogs live at the repo root.
+    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_DIR / "translations")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a long-open form must not lose what was typed; the token is tied to the session
+
+
+def derived_from_https(https: bool) -> dict:
+    """Settings that follow ``HTTPS`` unless they are given themselves (instance config, environment, mapping)."""
+    return {
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+    }
+
 
 # Keys read from LMS_<KEY> environment variables, with their types.
 _ENV_TYPES = {
@@ -104,6 +130,10 @@ _ENV_TYPES = {
     "RESET_RATE_LIMIT": str,
     "SIGNING_KEY_FILE": str,
     "UPLOAD_FOLDER": str,
+    # They follow HTTPS unless set (e.g. LMS_SESSION_COOKIE_SECURE=0 on a plain-HTTP test host).
+    "SESSION_COOKIE_SECURE": bool,
+    "REMEMBER_COOKIE_SECURE": bool,
+    "PREFERRED_URL_SCHEME": str,
 }
 
 

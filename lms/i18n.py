@@ -11,9 +11,10 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .clock import TIMEZONE  # noqa: F401 (lms.i18n.TIMEZONE: the program's zone, defined in lms.clock)
+
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
-TIMEZONE = "Asia/Tokyo"
 LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}  # each in its own language, never translated
 SESSION_KEY = "lang"
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from lms.extensions import db
-from lms.models import Cohort
 from lms.services import calendar_feed
 from tests.certificates.helpers import enrol_in, import_certified_course, new_cohort
 from tests.security.conftest import post

@@ -253,3 +253,27 @@ def test_an_admin_sees_a_failed_mail_and_sends_it_again(app, as_, make_user, out
     monkeypatch.setitem(app.config, "MAIL_RETRY_MINUTES", ())
     assert admin.post_form(f"/admin/mails/{row.id}/send-again").status_code == 302
     assert [m["To"] for m in outbox()] == [user.email]
+
+
+def test_a_save_that_fails_at_the_commit_shows_the_typed_text_back(world, as_, app, monkeypatch):  # noqa: F811
+    from flask import has_request_context
+    from flask_sqlalchemy.session import Session
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # the 500 page, as in production
+    trainee = as_(world["trainee"])
+    trainee.get(URL)
+
+    def broken_commit(session):
+        if has_request_context():  # the request's commit fails (a full disk, a lost connection)
+            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    event.listen(Session, "before_commit", broken_commit)
+    try:
+        response = save(trainee, world["trainee"], problem="Clinics lack a point-of-care test for sepsis")
+    finally:
+        event.remove(Session, "before_commit", broken_commit)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "What you typed was not saved" in page and "Clinics lack a point-of-care test for sepsis" in page

@@ -3,16 +3,13 @@
 One pure function, ``missing``, compares what a course requires with what a trainee has done and
 returns the reasons they are not yet eligible (none: eligible). Reasons carry codes and titles in
 both languages, so the same answer reads right to the trainee in Japanese and to an admin in English.
+The words for each reason are presentation: ``lms.presenters.explain``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
-from ..i18n import format_score
 from . import review
 
 LESSON, QUIZ, ASSIGNMENT = "lesson", "quiz", "assignment"
@@ -95,34 +92,3 @@ def _step_reason(item: Requirement, record: Record) -> Reason | None:
     if state == review.REVISION_REQUESTED:
         return Reason("assignment_revision", item.title)
     return Reason("assignment_not_submitted", item.title)
-
-
-# What each reason says about the step it names.
-_STEP_MESSAGES = {
-    "lesson_not_done": _l("Lesson “%(title)s” is not marked as complete."),
-    "quiz_not_taken": _l("Quiz “%(title)s” has not been taken."),
-    "quiz_not_passed": _l("Quiz “%(title)s” is not passed yet."),
-    "quiz_used_up": _l("Quiz “%(title)s” was not passed and no attempts remain; please contact the program office."),
-    "assignment_waiting": _l("Assignment “%(title)s” is waiting for review."),
-    "assignment_revision": _l("Assignment “%(title)s” needs a revision."),
-    "assignment_not_submitted": _l("Assignment “%(title)s” has not been submitted."),
-}
-
-
-def explain(reason: Reason, language: str) -> str:
-    """The reason as a sentence in the current locale; ``language`` picks the step's title."""
-    if reason.code in _STEP_MESSAGES:
-        title = (reason.title or {}).get(language) or (reason.title or {}).get("en", "")
-        return str(_STEP_MESSAGES[reason.code]) % {"title": title}
-    if reason.code == "not_enrolled":
-        return _("You are not enrolled in this course.")
-    if reason.code == "name_missing":
-        return _("Add your name in Latin script to your profile: the certificate shows it.")
-    if reason.code == "name_unprintable":
-        return _("Your name contains characters the certificate cannot print (%(chars)s); "
-                 "please contact the program office.", chars=reason.numbers[0])
-    if reason.code == "quiz_average":
-        average, minimum = reason.numbers
-        return _("Your average quiz score is %(average)s%%; the course requires at least %(minimum)s%%.",
-                 average=format_score(average), minimum=format_score(minimum))
-    raise ValueError(f"unknown reason {reason.code}")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-TOKYO = ZoneInfo("Asia/Tokyo")
+from .. import clock
+
+TOKYO = clock.TOKYO
 
 # What a person can switch off, per role (the profile page shows only the kinds of their roles).
 DUE_SOON, REVISION_WAITING, CERTIFICATE_ISSUED = "due_soon", "revision_waiting", "certificate_issued"

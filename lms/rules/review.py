@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+
+from .. import clock
 
 DRAFT, SUBMITTED, IN_REVIEW = "draft", "submitted", "in_review"
 REVISION_REQUESTED, RESUBMITTED, APPROVED = "revision_requested", "resubmitted", "approved"
@@ -28,7 +29,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 WAITING = (SUBMITTED, RESUBMITTED, IN_REVIEW)
 # States in which the trainee may edit the current draft version.
 EDITABLE = (DRAFT, REVISION_REQUESTED)
-PROGRAM_TIMEZONE = ZoneInfo("Asia/Tokyo")
+PROGRAM_TIMEZONE = clock.TOKYO
 
 
 class TransitionRefused(Exception):

@@ -16,20 +16,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select, tuple_, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import storage, unit_of_work
+from .. import clock, storage, unit_of_work
 from ..extensions import db
-from ..models import (Assignment, Attachment, Cohort, CohortCourse, CohortMember, CohortPairing, Course, MentorAllocation, Review,
-                      Submission, SubmissionEvent, SubmissionVersion, User, utcnow)
+from ..models import (Assignment, Attachment, Cohort, CohortCourse, CohortMember, Course, Review, Submission,
+                      SubmissionEvent, SubmissionVersion, User)
+from ..pagination import clamp_page
 from ..rules import review as rules
 from ..rules import uploads
 from ..sanitize import render_markdown
 from ..urls import site_path
 from . import audit, notifications
+from .allocation import allocated_mentors, allocated_to, is_allocated
 from .people import Page
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 MAX_SECTION_TEXT = 50_000
 MAX_COMMENT = 20_000
 QUEUE_PAGE_SIZE = 25
-clock = utcnow
 
 
 class AssignmentError(Exception):
@@ -46,6 +46,14 @@ class AssignmentError(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
+
+
+class NotAllowed(Exception):
+    """The user may not do this to this submission (not an allocated reviewer, or the author).
+
+    Its own class rather than the builtin ``PermissionError``, which is an ``OSError`` (a file the storage could
+    not write would look like a refusal); views answer it with a 404, as for anything the user may not see.
+    """
 
 
 class Conflict(AssignmentError):
@@ -79,64 +87,6 @@ def approved_assignment_ids(user: User, course_ids: list[int]) -> set[int]:
         return set()
     return set(db.session.scalars(select(Submission.assignment_id).where(
         Submission.user_id == user.id, Submission.course_id.in_(course_ids), Submission.state == rules.APPROVED)))
-
-
-def allocation_clause(mentor_id: int, trainee_column, course_column):
-    """SQL: the mentor is allocated to this trainee for this course, through a cohort or one by one.
-
-    Through a cohort: both are in a cohort that has the course, and the cohort lets every mentor see every
-    trainee or names this mentor for this trainee.
-    """
-    as_trainee, as_mentor = aliased(CohortMember), aliased(CohortMember)
-    # correlate_except: when mentor_id is a column of the outer query (User.id), the pairing must refer to that
-    # outer row two levels up; automatic correlation only looks one level up.
-    named = exists(select(CohortPairing.id).where(CohortPairing.cohort_id == as_trainee.cohort_id,
-                                                  CohortPairing.trainee_id == as_trainee.user_id,
-                                                  CohortPairing.mentor_id == mentor_id)
-                   .correlate_except(CohortPairing))
-    through_cohort = exists(
-        select(as_trainee.id)
-        .join(Cohort, Cohort.id == as_trainee.cohort_id)
-        .join(as_mentor, and_(as_mentor.cohort_id == as_trainee.cohort_id, as_mentor.role == "mentor",
-                              as_mentor.user_id == mentor_id))
-        .join(CohortCourse, and_(CohortCourse.cohort_id == as_trainee.cohort_id, CohortCourse.course_id == course_column))
-        .where(as_trainee.user_id == trainee_column, as_trainee.role == "trainee",
-               or_(Cohort.mentor_mode == "all", named))
-    )
-    directly = exists(select(MentorAllocation.id).where(MentorAllocation.mentor_id == mentor_id,
-                                                        MentorAllocation.trainee_id == trainee_column))
-    return or_(through_cohort, directly)
-
-
-def allocated_to(mentor_id: int, trainee_column, course_column):
-    """The rule of ``allocation_clause`` for one known mentor, as uncorrelated IN lists.
-
-    For the queue: the database builds the mentor's (trainee, course) pairs once and looks each submission
-    up in them, instead of running a correlated EXISTS per submission of the whole program.
-    """
-    as_trainee, as_mentor = aliased(CohortMember), aliased(CohortMember)
-    through_cohort = (
-        select(as_trainee.user_id, CohortCourse.course_id)
-        .join(Cohort, Cohort.id == as_trainee.cohort_id)
-        .join(as_mentor, and_(as_mentor.cohort_id == as_trainee.cohort_id, as_mentor.role == "mentor",
-                              as_mentor.user_id == mentor_id))
-        .join(CohortCourse, CohortCourse.cohort_id == as_trainee.cohort_id)
-        .outerjoin(CohortPairing, and_(CohortPairing.cohort_id == as_trainee.cohort_id,
-                                       CohortPairing.trainee_id == as_trainee.user_id,
-                                       CohortPairing.mentor_id == mentor_id))
-        .where(as_trainee.role == "trainee", or_(Cohort.mentor_mode == "all", CohortPairing.id.is_not(None)))
-    )
-    directly = select(MentorAllocation.trainee_id).where(MentorAllocation.mentor_id == mentor_id)
-    return or_(tuple_(trainee_column, course_column).in_(through_cohort), trainee_column.in_(directly))
-
-
-def is_allocated(mentor: User, trainee_id: int, course_id: int) -> bool:
-    return bool(mentor.is_mentor and db.session.scalar(select(allocation_clause(mentor.id, trainee_id, course_id))))
-
-
-def allocated_mentors(trainee_id: int, course_id: int) -> list[User]:
-    return list(db.session.scalars(select(User).where(
-        User.is_mentor.is_(True), User.active.is_(True), allocation_clause(User.id, trainee_id, course_id))))
 
 
 def can_review(user: User, submission: Submission) -> bool:
@@ -290,7 +240,7 @@ def _claim(submission: Submission, lock: int | None, typed: dict, **values) -> N
                           "and save again."), typed)
     claimed = db.session.execute(
         update(Submission).where(Submission.id == submission.id, Submission.lock == lock)
-        .values(lock=lock + 1, updated_at=clock(), **values)
+        .values(lock=lock + 1, updated_at=clock.now(), **values)
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
@@ -336,7 +286,7 @@ def save_draft(user: User, assignment: Assignment, texts: dict[str, str], lock: 
     for key, text in texts.items():
         if len(text or "") > MAX_SECTION_TEXT:
             raise AssignmentError(_l("A section is longer than %(n)d characters.", n=MAX_SECTION_TEXT))
-    now = clock()
+    now = clock.now()
     submission = submission_of(user, assignment)
     if submission is None:
         submission = Submission(assignment_id=assignment.id, user_id=user.id, course_id=assignment.course_id,
@@ -490,7 +440,7 @@ def submit(user: User, assignment: Assignment, lock: int | None) -> Submission:
         raise AssignmentError(_l("Every section needs some text before you submit. Still empty: %(sections)s",
                                  sections=", ".join(_title(s) for s in empty)))
     target = rules.SUBMITTED if submission.state == rules.DRAFT else rules.RESUBMITTED
-    now = clock()
+    now = clock.now()
     _transition(submission, submission.state, target, user, rules.TRAINEE, version.number, now)
     _claim(submission, lock, {}, state=target, waiting_since=now)
     version.submitted_at = now
@@ -531,7 +481,7 @@ class ReviewInput:
 def save_review(reviewer: User, submission: Submission, data: ReviewInput, lock: int | None) -> Review:
     """Save the review of the current version as a draft, or release it with a decision."""
     if not can_review(reviewer, submission):
-        raise PermissionError(submission.id)
+        raise NotAllowed(submission.id)
     assignment = submission.assignment
     typed = data.typed()
     if len(data.comment) > MAX_COMMENT or any(len(t) > MAX_COMMENT for t in data.section_comments.values()):
@@ -549,7 +499,7 @@ def save_review(reviewer: User, submission: Submission, data: ReviewInput, lock:
     if data.decision == "revise" and not data.comment.strip():
         raise Conflict(_l("Write an overall comment that tells the trainee what to revise."), typed)
     version = _latest_version(submission)
-    now = clock()
+    now = clock.now()
     if submission.state != rules.IN_REVIEW:
         _transition(submission, submission.state, rules.IN_REVIEW, reviewer, rules.REVIEWER, version.number, now)
     target = {"approve": rules.APPROVED, "revise": rules.REVISION_REQUESTED}.get(data.decision)
@@ -615,8 +565,12 @@ class Queue:
 
 
 def review_queue(reviewer: User, filters: QueueFilters, page: int) -> Queue:
-    """Submissions for this reviewer, oldest waiting first, with counts per status: five queries."""
-    scope = [Submission.state != rules.DRAFT]
+    """Submissions for this reviewer, oldest waiting first, with counts per status: five queries.
+
+    Never the reviewer's own work (as in ``can_review``): someone who is both trainee and mentor in a cohort
+    where every mentor reviews every trainee would otherwise find their own submission here.
+    """
+    scope = [Submission.state != rules.DRAFT, Submission.user_id != reviewer.id]
     if not reviewer.is_admin:
         scope.append(allocated_to(reviewer.id, Submission.user_id, Submission.course_id))
     if filters.course_id:
@@ -628,8 +582,7 @@ def review_queue(reviewer: User, filters: QueueFilters, page: int) -> Queue:
     states = [filters.state] if filters.state in rules.STATES else list(rules.WAITING)
     listed = [*scope, Submission.state.in_(states)]
     total = sum(counts.get(state, 0) for state in states)
-    pages = max(1, -(-total // QUEUE_PAGE_SIZE))
-    page = min(max(1, page), pages)
+    page, _pages = clamp_page(page, total, QUEUE_PAGE_SIZE)
     version_number = (select(func.max(SubmissionVersion.number))
                       .where(SubmissionVersion.submission_id == Submission.id).scalar_subquery())
     rows = db.session.execute(

@@ -6,18 +6,18 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import String, cast, func, or_, select
 
+from .. import clock
 from ..extensions import db
-from ..i18n import TIMEZONE
 from ..models import AuditEvent, User
+from ..pagination import clamp_page
 from .people import Page
 
-TOKYO = ZoneInfo(TIMEZONE)
+TOKYO = clock.TOKYO  # the one definition is lms.clock.TOKYO
 
 
 def record(action: str, target_type: str = "", target_id: str | int = "", details: dict | None = None,
@@ -125,7 +125,7 @@ def search(filters: Filters, page: int, per_page: int) -> Page:
     """One page of events with their actors: two queries, however many events there are."""
     total = db.session.scalar(select(func.count(AuditEvent.id)).select_from(AuditEvent)
                               .outerjoin(User, User.id == AuditEvent.actor_id).where(*_conditions(filters)))
-    page = min(max(1, page), max(1, -(-total // per_page)))
+    page, _pages = clamp_page(page, total, per_page)
     rows = db.session.execute(_events(filters).limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=list(rows), page=page, per_page=per_page, total=total)
 

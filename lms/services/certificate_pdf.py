@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import segno
 from babel.dates import format_date
@@ -19,14 +18,15 @@ from flask_babel import force_locale
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, WrapMode
 
+from .. import clock
 from ..fonts import FALLBACK_FONT_PATH, FONT_PATH
-from ..i18n import PROGRAM_LABELS, TIMEZONE
+from ..i18n import PROGRAM_LABELS
 from ..models import Certificate
 
 # Never a system font, so every server renders the same glyphs; fpdf2 embeds only the glyphs used.
 FONT = "IPAexGothic"
 FALLBACK_FONT = "DejaVuSans"  # Latin letters IPAexGothic lacks
-TOKYO = ZoneInfo(TIMEZONE)
+TOKYO = clock.TOKYO
 
 # Geometry in millimetres; A4 landscape.
 PAGE_W, PAGE_H = 297.0, 210.0

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,13 +24,14 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 
-from .. import storage
+from .. import clock, storage
 from ..urls import external_url, site_path
 from ..extensions import db
 from ..fonts import unprintable
 from ..i18n import LANGUAGES, format_score
 from ..models import (Assignment, Certificate, Cohort, CohortMember, Course, Enrolment, Lesson, LessonCompletion, Module, Quiz, QuizResult,
-                      Submission, User, utcnow)
+                      Submission, User)
+from ..pagination import clamp_page
 from ..rules import review
 from ..rules.review import PROGRAM_TIMEZONE
 from ..rules.completion import ASSIGNMENT, LESSON, QUIZ, QuizStanding, Reason, Record, Requirement, missing
@@ -45,10 +45,6 @@ class CertificateError(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
-
-
-def clock() -> datetime:
-    return utcnow()
 
 
 def offers_certificate(course: Course) -> bool:
@@ -126,7 +122,7 @@ class Standing:
 
     @property
     def expired(self) -> bool:
-        return self.certificate is not None and self.certificate.status(clock()) == "expired"
+        return self.certificate is not None and self.certificate.status(clock.now()) == "expired"
 
     @property
     def current(self) -> Certificate | None:
@@ -183,7 +179,7 @@ def standing(user: User, course: Course) -> Standing:
 
 def _new_certificate(course: Course, state: Standing, reqs: Requirements, by: User | None) -> Certificate:
     """The snapshot: everything the certificate says, copied now."""
-    now = clock()
+    now = clock.now()
     user, record = state.user, state.record
     quizzes = [item for item in reqs.items if item.kind == QUIZ]
     completion = {
@@ -237,7 +233,7 @@ def _replace(expired: Certificate, by: User) -> bool:
     """Renewal: take an expired certificate out of force (it stays on record); False if someone else did."""
     replaced = db.session.execute(update(Certificate).where(
         Certificate.id == expired.id, Certificate.replaced_at.is_(None), Certificate.revoked_at.is_(None))
-        .values(replaced_at=clock())).rowcount
+        .values(replaced_at=clock.now())).rowcount
     if replaced:
         audit.record("certificate.replace", "certificate", expired.public_id,
                      {"user_id": expired.user_id, "course": expired.course_slug}, actor=by)
@@ -347,7 +343,7 @@ def revoke(certificate: Certificate, by: User, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise CertificateError(_l("Give the reason for the revocation; the holder and verifiers will see it."))
-    now = clock()
+    now = clock.now()
     claimed = db.session.execute(
         update(Certificate).where(Certificate.id == certificate.id, Certificate.revoked_at.is_(None))
         .values(revoked_at=now, revoked_reason=reason[:2000], revoked_by_id=by.id)
@@ -479,8 +475,7 @@ def admin_list(course: Course, cohort: Cohort | None, show: str, page: int, per_
         "in_progress": [r for r in rows if not r.eligible and r.current is None],
     }
     chosen = groups[show]
-    pages = max(1, -(-len(chosen) // per_page))
-    page = min(max(1, page), pages)
+    page, _pages = clamp_page(page, len(chosen), per_page)
     return AdminList(people.Page(chosen[(page - 1) * per_page: page * per_page], page, per_page, len(chosen)),
                      {key: len(value) for key, value in groups.items()})
 
@@ -492,7 +487,7 @@ def public_record(certificate: Certificate) -> dict:
 
     return {
         "id": certificate.public_id,
-        "status": certificate.status(clock()),
+        "status": certificate.status(clock.now()),
         "holder": {"name_ja": certificate.holder_name_ja, "name_latin": certificate.holder_name_latin},
         "course": {"slug": certificate.course_slug,
                    "title": {"ja": certificate.course_title_ja, "en": certificate.course_title_en}},

@@ -2,8 +2,8 @@
 
 A mentor is allocated to a trainee for a course when they share a cohort that has the course and the cohort
 lets every mentor see every trainee (mentor_mode "all") or names this mentor for this trainee ("named"),
-or when an admin allocated the mentor to the trainee directly (any course). The SQL form of the rule is
-``assignments.allocation_clause``.
+or when an admin allocated the mentor to the trainee directly (any course). The SQL forms of the rule live in
+``lms.services.allocation``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Cohort, CohortMember, CohortPairing, Course, Enrolment, MentorAllocation, User
+from ..pagination import clamp_page
 from . import audit
 from .accounts import normalize_email
 from .people import Page
@@ -43,7 +44,7 @@ class CohortSummary:
 def list_cohorts(page: int, per_page: int) -> Page:
     """Cohorts, latest start first, with member counts: three queries per page."""
     total = db.session.scalar(select(func.count(Cohort.id)))
-    page = min(max(1, page), max(1, -(-total // per_page)))
+    page, _pages = clamp_page(page, total, per_page)
     cohorts = list(db.session.scalars(select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
                                       .limit(per_page).offset((page - 1) * per_page)))
     counts = {}
@@ -98,7 +99,7 @@ def members(cohort: Cohort, page: int = 1, per_page: int = MEMBERS_PER_PAGE) -> 
     counts = dict(db.session.execute(select(CohortMember.role, func.count(CohortMember.id))
                                      .where(CohortMember.cohort_id == cohort.id).group_by(CohortMember.role)).all())
     total = sum(counts.values())
-    page = min(max(1, page), max(1, -(-total // per_page)))
+    page, _pages = clamp_page(page, total, per_page)
     rows = list(db.session.execute(
         select(CohortMember, User).join(User, User.id == CohortMember.user_id)
         .where(CohortMember.cohort_id == cohort.id)

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select, true
 
 from ..extensions import db
 from ..models import Course, Enrolment, User
+from ..pagination import clamp_page, page_count
 
 
 @dataclass
@@ -19,7 +20,7 @@ class Page:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
     @property
     def has_prev(self) -> bool:
@@ -41,7 +42,7 @@ def search_users(query: str, page: int, per_page: int) -> Page:
             (func.lower(User.email), like_lower), (func.lower(User.name_latin), like_lower),
             (User.name_ja, like), (func.lower(User.organisation), like_lower))))
     total = db.session.scalar(select(func.count(User.id)).where(condition))
-    page = min(max(1, page), max(1, -(-total // per_page)))
+    page, _pages = clamp_page(page, total, per_page)
     items = list(db.session.scalars(
         select(User).where(condition).order_by(User.created_at.desc(), User.id.desc())
         .limit(per_page).offset((page - 1) * per_page)

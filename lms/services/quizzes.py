@@ -1,7 +1,7 @@
 """Quiz attempts: start, save as you go, submit once, grade on the server, reveal by policy.
 
 The rules themselves (scores, tolerance, policies) are in ``lms/rules/grading.py``; this
-module applies them to the database, each write in one transaction. ``clock`` is the only
+module applies them to the database, each write in one transaction. ``lms.clock.now`` is the only
 source of "now", so tests can move time.
 """
 
@@ -17,13 +17,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import unit_of_work
+from .. import clock, unit_of_work
 from ..extensions import db
-from ..models import (Course, Enrolment, Question, Quiz, QuizAttempt, QuizChoicePick, QuizResponse, QuizResult, User,
-                      utcnow)
+from ..models import Course, Enrolment, Question, Quiz, QuizAttempt, QuizChoicePick, QuizResponse, QuizResult, User
 from ..rules import grading
 
-clock = utcnow
 # Answers that left the browser just before the deadline still count (network latency).
 DEADLINE_GRACE = timedelta(seconds=10)
 MAX_TEXT_ANSWER = 500
@@ -133,7 +131,7 @@ def status(user: User, quiz: Quiz) -> QuizStatus:
     attempts = attempts_of(user, quiz)
     result = result_of(user, quiz)
     graded = sum(1 for a in attempts if a.state == "graded")
-    now = clock()
+    now = clock.now()
     return QuizStatus(
         attempts=attempts,
         result=result,
@@ -160,7 +158,7 @@ def start_attempt(user: User, quiz: Quiz, rng: random.Random | None = None) -> Q
         Question.quiz_id == quiz.id, Question.archived_at.is_(None)).order_by(Question.position)))
     if not questions:
         raise QuizError(_l("This quiz has no questions yet."))
-    now = clock()
+    now = clock.now()
     attempt = QuizAttempt(
         quiz_id=quiz.id, user_id=user.id, number=len(current.attempts) + 1, state="in_progress", started_at=now,
         deadline=now + timedelta(minutes=quiz.time_limit) if quiz.time_limit else None,
@@ -288,7 +286,7 @@ def _parse_move(move: str, answers: dict, questions: dict[int, Question]):
 
 def save_answers(attempt: QuizAttempt, answers: dict[int, object]) -> None:
     """Store answers of an open attempt, all or nothing; answers to a closed attempt are refused."""
-    now = clock()
+    now = clock.now()
     # The conditional UPDATE both checks that the attempt is still open and locks its row,
     # so a submit in another request cannot grade while these answers are half written.
     claimed = db.session.execute(
@@ -320,20 +318,20 @@ def _overdue(attempt: QuizAttempt, now: datetime) -> bool:
 
 def is_overdue(attempt: QuizAttempt) -> bool:
     """In progress, but its time is up: the next visit closes and grades it."""
-    return _overdue(attempt, clock())
+    return _overdue(attempt, clock.now())
 
 
 def minutes_left(attempt: QuizAttempt) -> int | None:
     """Whole minutes left, rounded up (so "1" until the last second); None without a time limit."""
     if attempt.deadline is None:
         return None
-    seconds = (attempt.deadline - clock()).total_seconds()
+    seconds = (attempt.deadline - clock.now()).total_seconds()
     return max(0, -int(-seconds // 60))
 
 
 def submit(attempt: QuizAttempt) -> bool:
     """Submit and grade; True if this call did it, False if the attempt was already closed (a double submit)."""
-    now = clock()
+    now = clock.now()
     claimed = db.session.execute(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.state == "in_progress")
@@ -350,7 +348,7 @@ def submit(attempt: QuizAttempt) -> bool:
 
 def close_overdue(quiz_id: int | None = None, user_id: int | None = None) -> int:
     """Submit and grade every attempt whose time is up (answers saved before the deadline count)."""
-    now = clock()
+    now = clock.now()
     conditions = [QuizAttempt.state == "in_progress", QuizAttempt.deadline.is_not(None),
                   QuizAttempt.deadline < now - DEADLINE_GRACE]
     if quiz_id is not None:
@@ -417,7 +415,7 @@ def regrade_standing(quiz: Quiz) -> None:
                        .execution_options(synchronize_session=False))
     users = set(db.session.scalars(select(QuizResult.user_id).where(QuizResult.quiz_id == quiz.id)))
     if users:
-        _update_results({(user_id, quiz.id) for user_id in users}, {quiz.id: quiz}, clock())
+        _update_results({(user_id, quiz.id) for user_id in users}, {quiz.id: quiz}, clock.now())
 
 
 def _update_results(pairs: set[tuple[int, int]], quizzes: dict[int, Quiz], now: datetime) -> None:

@@ -3,15 +3,14 @@
 Everything is about one cohort and one of its courses. The facts are loaded for the whole cohort in a fixed
 number of grouped queries (never one per trainee, module or cell); the page then shows one page of the matrix,
 while the stage shares, the stuck list, the workload and the charts use every trainee of the cohort.
-The rules that turn facts into states (``quiz_state``, ``assignment_status``, ``stage_of``...) are plain
-functions at the top of this module, with no database.
+The rules that turn facts into states (``quiz_state``, ``assignment_status``, ``stage_of``...) are pure
+functions in ``lms.rules.reports``; this module loads the facts and labels the states.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -20,27 +19,31 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select, union_all
 from sqlalchemy.orm import load_only
 
+from .. import clock
 from ..extensions import db
 from ..i18n import format_score, localized
 from ..models import (Assignment, Certificate, Cohort, CohortCourse, CohortMember, Course, Enrolment, Lesson,
                       LessonCompletion, Module, Quiz, QuizAttempt, QuizResult, Review, Submission, SubmissionEvent,
-                      SubmissionVersion, User, utcnow)
+                      SubmissionVersion, User)
+from ..pagination import clamp_page
 from ..rules import review
 from ..rules.progress import Progress
-from .assignments import allocation_clause
-from .audit import TOKYO, tokyo_iso, tokyo_midnight
+from ..rules.reports import (APPROVED, DRAFT, NOT_STARTED, QUIZ_FAILED, QUIZ_IN_PROGRESS, QUIZ_NOT_ATTEMPTED,
+                             QUIZ_PASSED, REVISION, STAGE_APPROVED, STAGE_CERTIFIED, STAGE_HANDED_IN, STAGE_NOT_STARTED,
+                             STAGE_STUDY_DONE, STAGE_STUDYING, STAGES, STUCK_DAYS_DEFAULT, WAITING, assignment_status,
+                             band_counts, course_progress, idle_days, is_stuck, median_duration, quiz_state, stage_of,
+                             weekly_counts)
+from ..rules.reports import clamp_stuck_days  # noqa: F401 (the views read the parameter through this module)
+from .allocation import allocation_clause
+from .audit import tokyo_iso, tokyo_midnight
 from .people import Page
 
-clock = utcnow
 MATRIX_PAGE_SIZE = 50
-STUCK_DAYS_DEFAULT, STUCK_DAYS_MIN, STUCK_DAYS_MAX = 14, 1, 365
 STUCK_LIST_LIMIT = 50  # the page lists the longest-idle ones; the CSV has everyone
-REVIEW_WEEKS_SHOWN = 104  # two years of weekly bars at most
 
 
-# --- rules: facts in, states out (no database) ----------------------------------------------------------------------
+# --- labels of the rules' states (the rules themselves are in lms/rules/reports.py) --------------------------------
 
-QUIZ_NOT_ATTEMPTED, QUIZ_IN_PROGRESS, QUIZ_FAILED, QUIZ_PASSED = "not_attempted", "in_progress", "failed", "passed"
 QUIZ_STATE_LABELS = {
     QUIZ_NOT_ATTEMPTED: _l("Not attempted"),
     QUIZ_IN_PROGRESS: _l("Attempt in progress"),
@@ -48,7 +51,6 @@ QUIZ_STATE_LABELS = {
     QUIZ_PASSED: _l("Passed"),
 }
 
-NOT_STARTED, DRAFT, WAITING, REVISION, APPROVED = "not_started", "draft", "waiting", "revision", "approved"
 ASSIGNMENT_STATUS_LABELS = {
     NOT_STARTED: _l("Not started"),
     DRAFT: _l("Draft"),
@@ -57,11 +59,6 @@ ASSIGNMENT_STATUS_LABELS = {
     APPROVED: _l("Approved"),
 }
 
-# Stages, in order. A trainee is at the furthest stage whose condition holds together with every earlier one's,
-# except "certified", which a valid certificate decides on its own.
-STAGE_NOT_STARTED, STAGE_STUDYING, STAGE_STUDY_DONE = "not_started", "studying", "study_done"
-STAGE_HANDED_IN, STAGE_APPROVED, STAGE_CERTIFIED = "handed_in", "approved", "certified"
-STAGES = (STAGE_NOT_STARTED, STAGE_STUDYING, STAGE_STUDY_DONE, STAGE_HANDED_IN, STAGE_APPROVED, STAGE_CERTIFIED)
 STAGE_LABELS = {
     STAGE_NOT_STARTED: _l("Not started"),
     STAGE_STUDYING: _l("Studying"),
@@ -81,92 +78,6 @@ STAGE_DEFINITIONS = {
                        "(not issued yet, expired or revoked)."),
     STAGE_CERTIFIED: _l("Holds a valid certificate for this course."),
 }
-FINISHED_STAGES = (STAGE_APPROVED, STAGE_CERTIFIED)  # nothing left for the trainee to do: never "stuck"
-
-# Trainees by the share of the course's steps done, in bands (the distribution chart).
-PROGRESS_BANDS = ((0, 0), (1, 24), (25, 49), (50, 74), (75, 99), (100, 100))
-
-
-def quiz_state(result_passed: bool | None, attempts: int) -> str:
-    """A quiz for one trainee: the grade that stands decides; attempts without a grade are "in progress"."""
-    if result_passed is not None:
-        return QUIZ_PASSED if result_passed else QUIZ_FAILED
-    return QUIZ_IN_PROGRESS if attempts else QUIZ_NOT_ATTEMPTED
-
-
-def assignment_status(submission_state: str | None) -> str:
-    """The submission's workflow state, as the report groups it."""
-    if submission_state is None:
-        return NOT_STARTED
-    if submission_state in review.WAITING:
-        return WAITING
-    return {review.DRAFT: DRAFT, review.REVISION_REQUESTED: REVISION, review.APPROVED: APPROVED}[submission_state]
-
-
-def stage_of(cells: Sequence[ModuleCell], *, started: bool, certified: bool) -> str:
-    """The trainee's stage in the course (see STAGE_DEFINITIONS)."""
-    if certified:
-        return STAGE_CERTIFIED
-    if not started:
-        return STAGE_NOT_STARTED
-    if not all(cell.lessons.done >= cell.lessons.total for cell in cells) or not all(
-            quiz.state == QUIZ_PASSED for cell in cells for quiz in cell.quizzes):
-        return STAGE_STUDYING
-    statuses = [item.status for cell in cells for item in cell.assignments]
-    if not all(status in (WAITING, APPROVED) for status in statuses):
-        return STAGE_STUDY_DONE
-    if not all(status == APPROVED for status in statuses):
-        return STAGE_HANDED_IN
-    return STAGE_APPROVED
-
-
-def course_progress(cells: Sequence[ModuleCell]) -> Progress:
-    """Steps done over steps in the course: lessons completed, quizzes passed, assignments approved."""
-    done = total = 0
-    for cell in cells:
-        done += cell.lessons.done + sum(q.state == QUIZ_PASSED for q in cell.quizzes) + sum(
-            a.status == APPROVED for a in cell.assignments)
-        total += cell.lessons.total + len(cell.quizzes) + len(cell.assignments)
-    return Progress(done, total)
-
-
-def idle_days(now: datetime, since: datetime) -> int:
-    """Whole days from ``since`` to ``now``; 0 when ``since`` is still ahead (a cohort that has not begun)."""
-    return max(0, (now - since) // timedelta(days=1))
-
-
-def is_stuck(stage: str, days_idle: int, stuck_days: int) -> bool:
-    return stage not in FINISHED_STAGES and days_idle >= stuck_days
-
-
-def clamp_stuck_days(raw: str | None) -> int:
-    """The "no activity for N days" parameter: digits only, bounded to 1..365, else the default."""
-    raw = (raw or "").strip()
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
-        return STUCK_DAYS_DEFAULT
-    return min(max(int(raw), STUCK_DAYS_MIN), STUCK_DAYS_MAX)
-
-
-def band_counts(percents: Sequence[int]) -> list[tuple[tuple[int, int], int]]:
-    """How many of ``percents`` fall in each of PROGRESS_BANDS."""
-    return [((low, high), sum(low <= p <= high for p in percents)) for low, high in PROGRESS_BANDS]
-
-
-def weekly_counts(days: Sequence[date], first: date, last: date, limit: int = REVIEW_WEEKS_SHOWN
-                  ) -> list[tuple[date, int]]:
-    """Counts per seven-day week from ``first`` (week starts), widened to take in every day; the last ``limit``."""
-    if days:
-        first, last = min(first, *days), max(last, *days)
-    last = max(first, last)
-    weeks = [0] * ((last - first).days // 7 + 1)
-    for day in days:
-        weeks[(day - first).days // 7] += 1
-    counted = [(first + timedelta(days=7 * i), n) for i, n in enumerate(weeks)]
-    return counted[-limit:]
-
-
-def median_duration(durations: Sequence[timedelta]) -> timedelta | None:
-    return timedelta(seconds=statistics.median(d.total_seconds() for d in durations)) if durations else None
 
 
 # --- the report's shape ---------------------------------------------------------------------------------------------
@@ -273,7 +184,7 @@ class CohortReport:
 
     def page(self, number: int, per_page: int) -> Page:
         total = len(self.trainees)
-        number = min(max(1, number), max(1, -(-total // per_page)))
+        number, _pages = clamp_page(number, total, per_page)
         start = (number - 1) * per_page
         return Page(self.trainees[start:start + per_page], number, per_page, total)
 
@@ -293,7 +204,7 @@ class CohortReport:
 
     @property
     def reviews_per_week(self) -> list[tuple[date, int]]:
-        today = self.now.astimezone(TOKYO).date()
+        today = self.now.astimezone(clock.TOKYO).date()
         ends = self.cohort.ends_on if self.cohort.ends_on and self.cohort.ends_on < today else today
         return weekly_counts(self.review_days, self.cohort.starts_on, ends)
 
@@ -319,7 +230,7 @@ def cohort_report(cohort: Cohort, course_id: int | None = None, stuck_days: int 
     """
     courses = cohort_courses(cohort)
     course = pick_course(courses, course_id)
-    report = CohortReport(cohort, courses, course, stuck_days, clock())
+    report = CohortReport(cohort, courses, course, stuck_days, clock.now())
     if course is None:
         return report
     trainee_ids = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id,
@@ -329,7 +240,7 @@ def cohort_report(cohort: Cohort, course_id: int | None = None, stuck_days: int 
     reviews = _released_reviews(course.id, trainee_ids)
     for user_id, assignment_id, _reviewer, total, _submitted, released_at in reviews:  # oldest first: last wins
         facts.review_totals[(user_id, assignment_id)] = total
-        report.review_days.append(released_at.astimezone(TOKYO).date())
+        report.review_days.append(released_at.astimezone(clock.TOKYO).date())
     report.trainees = [_row(report, facts, user, enrolled_at) for user, enrolled_at in _trainees(cohort, course)]
     report.mentors = _mentor_loads(cohort, course.id, trainee_ids, reviews)
     return report

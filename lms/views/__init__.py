@@ -111,6 +111,23 @@ def _error_page(code, title):
         if request.path.startswith("/api/"):
             return jsonify(error=str(title)), code  # machines read the API; they get JSON errors
         message = _l("Please wait a minute before you try again.") if code == 429 else None
-        return render_template("error.html", code=code, title=title, message=message), code
+        return render_template("error.html", code=code, title=title, message=message,
+                               typed=_typed_text() if code == 500 else []), code
 
     return handler
+
+
+# Form fields that carry no words a person typed.
+_NOT_TYPED = {"csrf_token", "lock", "action", "then", "next", "shown", "digest", "done"}
+
+
+def _typed_text() -> list[tuple[str, str]]:
+    """What a person typed into a form whose save failed, shown back so nothing is lost.
+
+    Only a body already read by the view is used: an error page never reads the request body itself.
+    """
+    form = request.__dict__.get("form") if request.method == "POST" else None
+    if not form:
+        return []
+    return [(name, value) for name, value in form.items(multi=True)
+            if name not in _NOT_TYPED and len(value.strip()) >= 20][:20]

@@ -5,13 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from .. import clock
 from ..extensions import db
 from ..forms import (ActionForm, AllocateMentorForm, AnnouncementForm, CohortEditForm, CohortForm, CohortImportConfirmForm,
                      CohortImportForm, CohortMemberForm, EditUserForm, EnrolUserForm, MentorModeForm, NewUserForm)
 from ..i18n import current_language, localized
 from ..models import Cohort, Role
 from ..security import parse_id, role_required
-from .. import clock
 from ..services import (accounts, announcements, attention, audit, certificates, cohort_import, cohorts, learning,
                         mail, people)
 
@@ -99,7 +99,7 @@ def user(user_id):
     return render_template("admin/user.html", user=user, form=form, enrol_form=_enrol_form(user),
                            enrolments=people.enrolments_of(user), allocate_form=_allocate_form(user),
                            mentors=cohorts.mentors_of(user) if user.is_trainee else [],
-                           certificates=certificates.of_user(user), now=certificates.clock())
+                           certificates=certificates.of_user(user), now=clock.now())
 
 
 def _allocate_form(user, formdata=None):

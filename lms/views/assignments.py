@@ -190,6 +190,8 @@ def save_review(submission_id):
     )
     try:
         assignments.save_review(current_user, submission, data, _lock())
+    except assignments.NotAllowed:
+        abort(404)  # allocation withdrawn since the check above (another request committed in between)
     except assignments.Conflict as conflict:
         flash(conflict.message, "error")
         return _render_review(assignments.get_submission(submission_id), typed=conflict.typed, status=409)

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 
 from .. import unit_of_work
 from ..csv_export import csv_response
-from ..extensions import db
 from ..models import Role
 from ..security import role_required
 from ..services import audit

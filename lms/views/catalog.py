@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from ..forms import ActionForm
 from ..i18n import PROGRAM_LABELS, current_language
-from ..rules.completion import explain
+from ..presenters import explain
 from ..services import certificates, learning
 
 bp = Blueprint("catalog", __name__, url_prefix="/courses")

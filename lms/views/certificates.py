@@ -11,11 +11,12 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from .. import clock
 from ..extensions import db
 from ..forms import ActionForm, RevokeCertificateForm
 from ..i18n import current_language
 from ..models import Cohort, Course, Role, User
-from ..rules.completion import explain
+from ..presenters import explain
 from ..security import parse_id, role_required, verification_limit
 from ..services import certificates
 from ..services.certificates import CertificateError
@@ -30,7 +31,7 @@ bp = Blueprint("certificates", __name__)
 @login_required
 def mine():
     items = certificates.of_user(current_user)
-    return render_template("certificates/mine.html", items=items, now=certificates.clock(),
+    return render_template("certificates/mine.html", items=items, now=clock.now(),
                            verify_url=certificates.verify_url, linkedin_url=certificates.linkedin_url)
 
 
@@ -66,7 +67,7 @@ def verify(public_id):
     if certificate is None:
         abort(404)
     response = current_app.make_response(render_template(
-        "certificates/verify.html", certificate=certificate, status=certificate.status(certificates.clock())))
+        "certificates/verify.html", certificate=certificate, status=certificate.status(clock.now())))
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 
@@ -151,6 +152,6 @@ def admin_certificate(public_id):
             flash(_("The certificate has been revoked. The holder has been notified."), "success")
             return redirect(url_for("certificates.admin_certificate", public_id=public_id))
     return render_template("certificates/admin_certificate.html", certificate=certificate, form=form,
-                           status=certificate.status(certificates.clock()),
+                           status=certificate.status(clock.now()),
                            history=certificates.history(certificate.course, certificate.user),
                            verify_url=certificates.verify_url(certificate))

@@ -173,7 +173,7 @@ def test_validity_period_sets_an_expiry(app, tmp_path, trainee, monkeypatch):
     enrol_in(trainee, course)
     complete_everything(trainee, course)
     moment = datetime(2026, 2, 28, 23, 0, tzinfo=timezone.utc)
-    monkeypatch.setattr(certificates, "clock", lambda: moment)
+    monkeypatch.setattr("lms.clock.now", lambda: moment)
     with app.test_request_context():
         certificate = certificates.issue_if_complete(trainee, course)
     assert certificate.expires_at == datetime(2027, 2, 28, 23, 0, tzinfo=timezone.utc)
@@ -291,7 +291,7 @@ def test_expiry_and_linkedin_dates_are_tokyo_calendar_dates(app, tmp_path, train
     enrol_in(trainee, course)
     complete_everything(trainee, course)
     moment = datetime(2026, 1, 30, 16, 0, tzinfo=timezone.utc)  # 31 January, 01:00 in Tokyo
-    monkeypatch.setattr(certificates, "clock", lambda: moment)
+    monkeypatch.setattr("lms.clock.now", lambda: moment)
     with app.test_request_context():
         certificate = certificates.issue_if_complete(trainee, course)
         link = certificates.linkedin_url(certificate)
@@ -337,3 +337,20 @@ def test_issuer_and_revocation_list_outlive_the_certificate_table(app, tmp_path,
     db.session.commit()
     assert client.get(f"/api/v1/issuers/{course.slug}").get_json()["name"].startswith("Kanagawa")
     assert client.get(f"/api/v1/issuers/{course.slug}/revocations").status_code == 200
+
+
+@pytest.mark.parametrize("limit, attempts, code", [
+    (3, 2, "quiz_not_passed"),  # one attempt left
+    (3, 3, "quiz_used_up"),  # every attempt used
+    (3, 4, "quiz_used_up"),
+    (1, 1, "quiz_used_up"),
+    (0, 9, "quiz_not_passed"),  # unlimited attempts are never used up
+])
+def test_a_failed_quiz_is_used_up_exactly_when_every_attempt_is_spent(app, tmp_path, trainee, limit, attempts, code):
+    course = import_certified_course(tmp_path)
+    enrol_in(trainee, course)
+    finish_lessons(trainee, course)
+    quiz = pass_quiz(trainee, course, percent=40.0, passed=False, attempts=attempts)
+    quiz.max_attempts = limit
+    approve_assignment(trainee, course)
+    assert [r.code for r in certificates.standing(trainee, course).reasons] == [code]

@@ -65,7 +65,14 @@ def base_url(live_app):
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
     live_app.config["BASE_URL"] = url  # absolute links (share links, QR codes) point at this server
+    # A real job queue (Huey on a SQLite file in the instance folder) and a worker beside the server, as `make run`.
+    from lms.jobs import huey
+
+    worker = huey.create_consumer(workers=2, worker_type="thread", periodic=True, initial_delay=0.05,
+                                  max_delay=0.5)
+    worker.start()
     yield url
+    worker.stop(graceful=True)
     server.shutdown()
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from lms import csv_export
 from lms.extensions import db
 from lms.models import AuditEvent, Role
-from lms.services import reports
 
 from .helpers import build_course, join, mentor_for, new_cohort, populate, utc
 
@@ -23,7 +22,7 @@ BOM = "\ufeff".encode()
 
 @pytest.fixture
 def cohort(app, monkeypatch):
-    monkeypatch.setattr(reports, "clock", lambda: NOW)
+    monkeypatch.setattr("lms.clock.now", lambda: NOW)
     course = build_course(modules=2, assignments={1: 1, 2: 2})
     return new_cohort(course, ends_on=date(2026, 6, 30))
 

@@ -10,7 +10,6 @@ from flask_babel import force_locale
 from lms.extensions import db
 from lms.models import (Assignment, Cohort, CohortPairing, Lesson, LessonCompletion, MentorAllocation, Module, Quiz,
                         QuizAttempt, QuizResult, Role)
-from lms.rules.progress import Progress
 from lms.services import reports
 
 from .helpers import build_course, certify, hand_in, items, join, new_cohort, utc
@@ -25,7 +24,7 @@ def known(app, make_user, monkeypatch):
     The course: module 1 has two lessons (and an archived third), a quiz and an assignment; module 2 has two
     lessons, no quiz and two assignments. Eight steps in all.
     """
-    monkeypatch.setattr(reports, "clock", lambda: NOW)
+    monkeypatch.setattr("lms.clock.now", lambda: NOW)
     course = build_course(modules=2, quiz_modules=[1], assignments={1: 1, 2: 2})
     module1 = items(Module, course)[0]
     db.session.add(Lesson(course_id=course.id, module_id=module1.id, slug="old", position=9, title_ja="旧",
@@ -230,67 +229,6 @@ def test_a_cohort_without_courses_has_an_empty_report(app):
     db.session.commit()
     report = reports.cohort_report(cohort)
     assert report.course is None and report.trainees == [] and report.stages[0].percent == 0.0
-
-
-# --- the rules
-
-
-@pytest.mark.parametrize("passed, attempts, state", [
-    (None, 0, "not_attempted"), (None, 1, "in_progress"), (False, 2, "failed"), (True, 1, "passed")])
-def test_quiz_state(passed, attempts, state):
-    assert reports.quiz_state(passed, attempts) == state
-
-
-@pytest.mark.parametrize("state, status", [
-    (None, "not_started"), ("draft", "draft"), ("submitted", "waiting"), ("resubmitted", "waiting"),
-    ("in_review", "waiting"), ("revision_requested", "revision"), ("approved", "approved")])
-def test_assignment_status(state, status):
-    assert reports.assignment_status(state) == status
-
-
-def cell(done=2, total=2, quizzes=(), assignments=()):
-    return reports.ModuleCell(Progress(done, total), [reports.QuizCell(None, q, None) for q in quizzes],
-                              [reports.AssignmentCell(None, a, None) for a in assignments])
-
-
-@pytest.mark.parametrize("cells, started, certified, stage", [
-    ([cell(0)], False, False, "not_started"),
-    ([cell(0)], True, False, "studying"),
-    ([cell(2, quizzes=["failed"])], True, False, "studying"),
-    ([cell(1, quizzes=["passed"])], True, False, "studying"),
-    ([cell(quizzes=["passed"], assignments=["draft"])], True, False, "study_done"),
-    ([cell(quizzes=["passed"], assignments=["waiting", "revision"])], True, False, "study_done"),
-    ([cell(quizzes=["passed"], assignments=["waiting", "approved"])], True, False, "handed_in"),
-    ([cell(quizzes=["passed"], assignments=["approved"]), cell()], True, False, "approved"),
-    ([cell(), cell()], True, False, "approved"),  # no quizzes, no assignments
-    ([cell(0)], False, True, "certified"),  # a valid certificate decides on its own
-])
-def test_stage_of(cells, started, certified, stage):
-    assert reports.stage_of(cells, started=started, certified=certified) == stage
-
-
-@pytest.mark.parametrize("raw, days", [
-    (None, 14), ("", 14), ("30", 30), ("0", 1), ("-5", 14), ("1000", 365), ("abc", 14), ("٣", 14), ("9" * 20, 14)])
-def test_stuck_days_parameter(raw, days):
-    assert reports.clamp_stuck_days(raw) == days
-
-
-def test_weekly_counts_widen_to_take_in_every_review():
-    counts = reports.weekly_counts([date(2026, 3, 30), date(2026, 4, 9)], date(2026, 4, 1), date(2026, 4, 3))
-    assert counts == [(date(2026, 3, 30), 1), (date(2026, 4, 6), 1)]
-    assert len(reports.weekly_counts([], date(2020, 1, 1), date(2026, 1, 1))) == reports.REVIEW_WEEKS_SHOWN
-
-
-def test_idle_days_and_median():
-    assert reports.idle_days(utc(2026, 5, 1), utc(2026, 5, 3)) == 0  # a cohort that has not begun
-    assert reports.idle_days(utc(2026, 5, 15, 1), utc(2026, 5, 1, 2)) == 13
-    assert reports.median_duration([]) is None
-    assert reports.median_duration([timedelta(hours=h) for h in (1, 3, 10, 20)]) == timedelta(hours=6.5)
-
-
-def test_band_counts_edges():
-    assert reports.band_counts([0, 1, 24, 25, 99, 100]) == [((0, 0), 1), ((1, 24), 2), ((25, 49), 1),
-                                                            ((50, 74), 0), ((75, 99), 1), ((100, 100), 1)]
 
 
 def test_datetime_values_are_aware(known):

@@ -26,7 +26,7 @@ def fetch(client, url):
 
 @pytest.fixture
 def cohort(app, monkeypatch):
-    monkeypatch.setattr(reports, "clock", lambda: NOW)
+    monkeypatch.setattr("lms.clock.now", lambda: NOW)
     course = build_course(modules=2, assignments={1: 1, 2: 2})
     return new_cohort(course, ends_on=date(2026, 6, 30))
 
@@ -150,7 +150,7 @@ def test_the_page_costs_the_same_for_3_and_40_trainees(cohort, as_, make_user, m
 
 
 def test_200_trainees_by_10_modules_cost_the_same_as_3(app, as_, make_user, measure, monkeypatch):
-    monkeypatch.setattr(reports, "clock", lambda: NOW)
+    monkeypatch.setattr("lms.clock.now", lambda: NOW)
     course = build_course(modules=10, lessons=3, assignments={m: 1 + m % 2 for m in range(1, 11)})
     small, large = new_cohort(course), new_cohort(course, name_ja="大", name_en="Large")
     mentor = mentor_for(small, make_user)

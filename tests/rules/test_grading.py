@@ -177,3 +177,36 @@ def test_attempts_left():
 ])
 def test_reveal_policy(policy, passed, used, maximum, expected):
     assert grading.may_reveal(policy, passed=passed, used=used, max_attempts=maximum) is expected
+
+
+# --- boundaries that mutation testing showed untested
+
+
+@pytest.mark.parametrize(("policy", "passed", "used", "maximum", "expected"), [
+    ("after_last_attempt", False, 1, 1, True),  # a single attempt: revealed once it is used
+    ("after_last_attempt", False, 0, 1, False),
+    ("after_last_attempt", False, 1, 2, False),  # max_attempts > 1: not before the last one
+    ("after_last_attempt", False, 2, 2, True),
+    ("after_last_attempt", True, 4, 3, True),  # more used than allowed (limit lowered later) still reveals
+    ("after_last_attempt", False, 0, 0, False),  # unlimited attempts: there is no last one
+    ("after_attempt", False, 0, 1, True),
+    ("once_passed", False, 3, 3, False),  # used up without passing: never
+    ("unknown_policy", True, 3, 3, False),
+])
+def test_reveal_policy_boundaries(policy, passed, used, maximum, expected):
+    assert grading.may_reveal(policy, passed=passed, used=used, max_attempts=maximum) is expected
+
+
+@pytest.mark.parametrize(("raw", "value"), [
+    ("1 000", 1000.0), ("1 000 000", 1000000.0), ("- 5", -5.0), ("3 .5", 3.5), ("１　０００", 1000.0),
+    (" 42 ", 42.0), ("1 ,000", 1000.0),
+])
+def test_parse_number_strips_spaces_inside(raw, value):
+    assert grading.parse_number(raw) == value
+
+
+def test_correct_answer_for_every_type():
+    assert grading.correct_answer("single", SINGLE) == "b"
+    assert grading.correct_answer("text", {"answers": ["GCTP", "RS戦略相談"]}) == ["GCTP", "RS戦略相談"]
+    assert grading.correct_answer("numeric", {"answer": 3.5, "tolerance": 0}) == 3.5
+    assert grading.correct_answer("true_false", {"answer": False}) is False

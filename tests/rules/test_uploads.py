@@ -26,6 +26,9 @@ def ooxml(path, marker):
     (".hidden.pdf", "traversal"), ("bad\x00.pdf", "traversal"), ("new\nline.pdf", "traversal"),
     ("report.html.pdf", "disguised"), ("invoice.exe.pdf", "disguised"), ("x.SVG.png", "disguised"),
     ("", "empty"), ("   ", "empty"), ("a" * 201 + ".pdf", "long"),
+    ("a" * 196 + ".pdf", None), ("a" * 197 + ".pdf", "long"),  # 200 characters pass, 201 do not
+    ("plan..pdf", "traversal"), ("..pdf", "traversal"), ("plan.pdf..", "traversal"), ("a..b.pdf", "traversal"),
+    (" .hidden.pdf", "traversal"), ("plan.v1.pdf", None), (".", "traversal"), ("XRAY X.pdf", None),
 ])
 def test_name_problems(name, problem):
     assert uploads.name_problem(name) == problem

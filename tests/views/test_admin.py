@@ -148,3 +148,18 @@ def test_resend_is_refused_once_the_invitation_was_accepted(client, make_user, o
                                 headers={"Accept-Language": "en"})
     assert "already accepted" in response.get_data(as_text=True)
     assert outbox() == []
+
+
+def test_admin_cannot_deactivate_themselves_but_may_edit_their_own_roles(client, make_user):
+    admin = make_user(Role.ADMIN)
+    client.login(admin)
+    response = client.post_form(f"/admin/users/{admin.id}", {"admin": "y"},  # still admin, active unticked
+                                headers={"Accept-Language": "en"})
+    assert "deactivate yourself" in response.get_data(as_text=True)
+    db.session.refresh(admin)
+    assert admin.active and admin.is_admin
+    assert client.get("/dashboard").status_code == 200  # still logged in
+    response = client.post_form(f"/admin/users/{admin.id}", {"admin": "y", "mentor": "y", "active": "y"})
+    assert response.status_code == 302
+    db.session.refresh(admin)
+    assert admin.active and admin.is_admin and admin.is_mentor

@@ -175,7 +175,7 @@ def test_write_submit_revise_resubmit_approve(world, as_, outbox, app):
 
 
 def test_a_late_submission_is_marked_late(world, as_, monkeypatch):
-    monkeypatch.setattr(service, "clock", lambda: datetime(2026, 4, 16, 1, 0, tzinfo=timezone.utc))  # due 15 Apr
+    monkeypatch.setattr("lms.clock.now", lambda: datetime(2026, 4, 16, 1, 0, tzinfo=timezone.utc))  # due 15 Apr
     t = as_(world["trainee"])
     save(t, world["trainee"], action="submit")
     assert db.session.scalar(select(SubmissionVersion.late)) is True
@@ -183,7 +183,7 @@ def test_a_late_submission_is_marked_late(world, as_, monkeypatch):
 
 
 def test_on_time_is_not_late(world, as_, monkeypatch):
-    monkeypatch.setattr(service, "clock", lambda: datetime(2026, 4, 15, 14, 0, tzinfo=timezone.utc))
+    monkeypatch.setattr("lms.clock.now", lambda: datetime(2026, 4, 15, 14, 0, tzinfo=timezone.utc))
     save(as_(world["trainee"]), world["trainee"], action="submit")
     assert db.session.scalar(select(SubmissionVersion.late)) is False
 
@@ -558,7 +558,7 @@ def test_the_queue_and_the_permission_check_agree_on_allocation(world, make_user
     from sqlalchemy import literal
 
     from lms.models import MentorAllocation
-    from lms.services.assignments import allocated_to, allocation_clause
+    from lms.services.allocation import allocated_to, allocation_clause
 
     direct = make_user("trainee")
     db.session.add(MentorAllocation(mentor_id=world["other_mentor"].id, trainee_id=direct.id))
@@ -575,3 +575,57 @@ def test_the_queue_and_the_permission_check_agree_on_allocation(world, make_user
 
     assert allocated(world["mentor"], world["trainee"]) and not allocated(world["mentor"], world["other_trainee"])
     assert allocated(world["other_mentor"], direct)
+
+
+def test_a_trainee_who_is_also_a_mentor_never_sees_their_own_work_in_the_queue(world, as_, make_user):
+    """In an "every mentor" cohort, a person who is both trainee and mentor reviews the others, never themself."""
+    both = make_user(("trainee", "mentor"))
+    cohort = db.session.scalar(select(Cohort).where(Cohort.name_en == "First"))
+    db.session.add_all([
+        CohortMember(cohort_id=cohort.id, user_id=both.id, role="trainee"),
+        CohortMember(cohort_id=cohort.id, user_id=both.id, role="mentor"),
+        Enrolment(user_id=both.id, course_id=world["course"].id, source="cohort"),
+    ])
+    db.session.commit()
+    save(as_(world["trainee"]), world["trainee"], action="submit")
+    b = as_(both)
+    assert save(b, both, action="submit").status_code == 302
+    own, other = submission_of(both), submission_of(world["trainee"])
+    assert own.state == "submitted" and not service.can_review(both, own)
+    queue = service.review_queue(both, service.QueueFilters(), 1)
+    assert [row.submission.id for row in queue.page.items] == [other.id]
+    assert queue.counts == {"submitted": 1} and queue.page.total == 1
+    page = b.get("/reviews/").get_data(as_text=True)
+    assert f"/submissions/{other.id}" in page and f"/submissions/{own.id}" not in page
+    # The same for an admin who is also a trainee: an admin's queue is everything but their own work.
+    both.is_admin = True
+    db.session.commit()
+    mine = service.review_queue(both, service.QueueFilters(), 1)
+    assert own.id not in {row.submission.id for row in mine.page.items}
+
+
+def test_a_review_by_someone_not_allowed_is_refused_by_the_service_and_is_a_404_not_a_500(world, as_, monkeypatch):
+    """The service refuses with its own error; the page turns it into a 404 even when the view's check passed
+    a moment earlier (the allocation was withdrawn by another request in between)."""
+    trainee, mentor = world["trainee"], world["mentor"]
+    save(as_(trainee), trainee, action="submit")
+    submission = submission_of(trainee)
+    data = service.ReviewInput(scores={}, comment="", section_comments={}, decision=None)
+    with pytest.raises(service.NotAllowed) as refused:
+        service.save_review(world["other_mentor"], submission, data, submission.lock)
+    assert not isinstance(refused.value, OSError)  # not the builtin PermissionError
+    db.session.rollback()
+
+    real = service.can_review
+    calls = []
+
+    def withdrawn_after_first_check(user, sub):
+        calls.append(user.id)
+        return real(user, sub) if len(calls) == 1 else False
+
+    m = as_(mentor)
+    monkeypatch.setattr(service, "can_review", withdrawn_after_first_check)
+    response = review(m, submission, action="approve", scores={"evidence": 2, "clarity": 2})
+    assert len(calls) == 2 and response.status_code == 404
+    assert submission_of(trainee).state == "submitted"
+    assert db.session.scalar(select(func.count(Review.id))) == 0

@@ -13,7 +13,7 @@ from sqlalchemy import func, literal, select
 from lms.extensions import db
 from lms.models import AuditEvent, Cohort, CohortMember, CohortPairing, Enrolment, Role, User
 from lms.services import cohort_import
-from lms.services.assignments import allocated_to, allocation_clause
+from lms.services.allocation import allocated_to, allocation_clause
 
 EN = {"Accept-Language": "en"}
 JA = {"Accept-Language": "ja"}
@@ -127,7 +127,7 @@ def test_named_mode_limits_each_mentor_to_their_trainees(setup, people):
 
 def test_mentors_notified_of_a_submission_follow_the_named_pairs(setup, people):
     """``allocated_mentors`` runs the rule with the mentor as a column of the outer query."""
-    from lms.services.assignments import allocated_mentors
+    from lms.services.allocation import allocated_mentors
 
     cohort, course = setup["cohort"], setup["course"]
     (t0, t1, _t2), (m0, m1) = people
@@ -473,10 +473,25 @@ def test_a_deactivated_trainee_is_not_counted_as_stuck(setup, people, monkeypatc
     from lms.models import utcnow
     from lms.services import reports
 
-    monkeypatch.setattr(reports, "clock", lambda: utcnow() + timedelta(days=30))
+    monkeypatch.setattr("lms.clock.now", lambda: utcnow() + timedelta(days=30))
     cohort, course = setup["cohort"], setup["course"]
     (t0, _t1, _t2), _ = people
     t0.active = False
     db.session.commit()
     report = reports.cohort_report(cohort, course.id, 1)
     assert {row.user.email for row in report.stuck} == {"t1@example.org", "t2@example.org"}
+
+
+def test_nobody_is_named_as_their_own_mentor(setup, people, make_user):
+    """Someone who is both trainee and mentor in the cohort can be named for others, never for themself."""
+    from lms.services import cohorts
+
+    cohort = setup["cohort"]
+    (t0, _t1, _t2), (m0, _m1) = people
+    both = make_user({Role.TRAINEE, Role.MENTOR})
+    db.session.add_all([CohortMember(cohort_id=cohort.id, user_id=both.id, role="trainee"),
+                        CohortMember(cohort_id=cohort.id, user_id=both.id, role="mentor")])
+    db.session.commit()
+    cohorts.set_pairings(cohort, {both.id, t0.id}, {(both.id, both.id), (both.id, m0.id), (t0.id, both.id)})
+    assert set(db.session.execute(select(CohortPairing.trainee_id, CohortPairing.mentor_id)).all()) == {
+        (both.id, m0.id), (t0.id, both.id)}

@@ -54,7 +54,7 @@ def clock(monkeypatch):
     class Clock:
         now = datetime(2026, 4, 1, 1, 0, tzinfo=timezone.utc)
 
-    monkeypatch.setattr(quizzes, "clock", lambda: Clock.now)
+    monkeypatch.setattr("lms.clock.now", lambda: Clock.now)
     return Clock
 
 
@@ -647,3 +647,47 @@ def test_a_new_pass_mark_in_the_files_updates_who_passed(client, make_quiz, trai
     assert db.session.scalar(select(QuizResult.passed)) is False
     assert db.session.scalar(select(QuizAttempt.passed)) is False
     assert "0 of 4 steps done" in client.get("/courses/test-course/").get_data(as_text=True)  # progress follows
+
+
+# --- the deadline's grace, to the second (mutation testing found these untested)
+
+
+def test_answers_count_until_ten_seconds_after_the_deadline_and_not_one_more(client, make_quiz, trainee, clock):
+    make_quiz("time_limit = 10")
+    client.login(trainee())
+    attempt = start(client)
+    deadline = attempt.deadline
+    clock.now = deadline + quizzes.DEADLINE_GRACE  # the last moment a save still counts
+    assert quizzes.DEADLINE_GRACE == timedelta(seconds=10)
+    assert save(client, attempt, {**WRONG, "pick-one": "b"}).status_code == 302
+    clock.now = deadline + timedelta(seconds=11)
+    assert save(client, attempt, CORRECT).status_code == 400
+    db.session.expire_all()
+    attempt = db.session.get(QuizAttempt, attempt.id)
+    assert attempt.state == "graded" and attempt.percent == pytest.approx(100 / 7)
+
+
+def test_the_quiz_status_treats_an_attempt_as_over_only_after_the_grace(client, make_quiz, trainee, clock):
+    make_quiz("time_limit = 10")
+    user = trainee()
+    client.login(user)
+    attempt = start(client)
+    save(client, attempt, CORRECT)
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    clock.now = attempt.deadline + timedelta(seconds=10)
+    assert not quizzes.is_overdue(attempt)
+    status = quizzes.status(user, quiz)
+    assert status.in_progress is not None and status.in_progress.id == attempt.id  # still open at +10 s
+    clock.now = attempt.deadline + timedelta(seconds=11)
+    assert quizzes.is_overdue(attempt)
+    status = quizzes.status(user, quiz)  # over, though not graded yet: a status is read by GETs, which never write
+    assert status.in_progress is None and status.can_start is True
+    [waiting] = status.attempts
+    assert waiting.state == "in_progress" and status.result is None
+    quizzes.close_overdue(quiz_id=quiz.id, user_id=user.id)  # the scheduler, or "Grade now"
+    db.session.commit()
+    db.session.expire_all()
+    status = quizzes.status(user, quiz)
+    [closed] = status.attempts
+    assert closed.state == "graded" and closed.closed_by_deadline and closed.percent == 100.0
+    assert status.result is not None and status.result.passed
