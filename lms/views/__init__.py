@@ -18,7 +18,11 @@ from ..services import notifications as notification_service
 
 
 class IdConverter(IntegerConverter):
-    """A row id in a URL: 1 to 2**31-1, so a huge number is a 404, not a database error."""
+    """A row id in a URL: ASCII digits, 1 to 2**31-1, so a huge number is a 404, not a database error.
+
+    Werkzeug's ``\\d+`` (and ``int()``) also take Unicode digits (``１``, ``١``): one id would have many URLs."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=2_147_483_647)
