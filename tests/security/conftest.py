@@ -75,3 +75,23 @@ def fast_sqlite(app):
     yield
     if sqlite:
         event.remove(db.engine, "connect", no_sync)
+
+
+# --- hostile requests
+
+NESTED_JSON = "[" * 30000 + "]" * 30000
+
+
+@pytest.fixture
+def crash_as_visitor(app):
+    """A crash answers as a visitor sees it (a 500 page) instead of raising into the test."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    return app
+
+
+def many_parts(token: str, count: int) -> tuple[bytes, str]:
+    boundary = "hostileboundary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n']
+    parts += [f'--{boundary}\r\nContent-Disposition: form-data; name="f{n}"\r\n\r\nx\r\n' for n in range(count)]
+    body = "".join(parts) + f"--{boundary}--\r\n"
+    return body.encode(), f"multipart/form-data; boundary={boundary}"
