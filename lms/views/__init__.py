@@ -62,7 +62,7 @@ def init_app(app) -> None:
         LANGUAGES=i18n.LANGUAGES,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         PROGRAM_LABELS=i18n.PROGRAM_LABELS,
-        ActionForm=ActionForm,
+        ActionForm=_token_form,
     )
     app.jinja_env.filters.update(when=i18n.format_when, day=i18n.format_day, safe_html=safe_html,
                                  filesize=i18n.format_size, score=i18n.format_score)
@@ -87,6 +87,12 @@ def init_app(app) -> None:
         return render_template("error.html", code=400, title=_l("This form has expired"),
                                message=_l("The page was open too long or was opened in another session. "
                                           "Go back, reload the page and send the form again.")), 400
+
+
+def _token_form() -> ActionForm:
+    """``ActionForm()`` in templates: only its CSRF token is rendered, so it never reads the request body (error
+    pages render it too, and reading a body that was refused, e.g. too large, would fail again)."""
+    return ActionForm(formdata=None)
 
 
 def step_url(course, step) -> str:
