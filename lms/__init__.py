@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import extensions, i18n, security, views
     from .cli import register_cli
 
+    security.limit_request_bodies(app)  # first: the hooks after it (CSRF, rate limits) read the form
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(PACKAGE_DIR / "migrations"))
     extensions.csrf.init_app(app)
@@ -68,5 +69,7 @@ def _configure(app: Flask, overrides: dict) -> None:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=bool(app.config["HTTPS"]),
         PREFERRED_URL_SCHEME="https" if app.config["HTTPS"] else "http",
+        MAX_CONTENT_LENGTH=int(app.config["MAX_REQUEST_MB"]) * 1024 * 1024,
+        MAX_FORM_PARTS=int(app.config["MAX_FORM_PARTS"]),
         WTF_CSRF_TIME_LIMIT=None,  # a long-open form must not lose what was typed; the token is tied to the session
     )

@@ -44,6 +44,14 @@ class Defaults:
 
     PAGE_SIZE = 25
 
+    # Request bodies (a 413 before anything is read). MAX_REQUEST_MB caps every request and is what the routes that
+    # take file uploads accept: keep it above an assignment's most, 10 files of 25 MB at once, and set the reverse
+    # proxy's limit (nginx client_max_body_size) to the same. Every other body (forms, JSON, multipart without
+    # files) gets MAX_FORM_KB; a multipart body at most MAX_FORM_PARTS parts.
+    MAX_REQUEST_MB = 260
+    MAX_FORM_KB = 2048
+    MAX_FORM_PARTS = 500
+
     # Rate limits (Flask-Limiter). memory:// counts per process; use redis://… for several processes or hosts.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
@@ -79,6 +87,9 @@ _ENV_TYPES = {
     "HTTPS": bool,
     "PROXIES": int,
     "PAGE_SIZE": int,
+    "MAX_REQUEST_MB": int,
+    "MAX_FORM_KB": int,
+    "MAX_FORM_PARTS": int,
     "RATELIMIT_STORAGE_URI": str,
     "RATELIMIT_ENABLED": bool,
     "VERIFY_RATE_LIMIT": str,

@@ -95,3 +95,19 @@ def many_parts(token: str, count: int) -> tuple[bytes, str]:
     parts += [f'--{boundary}\r\nContent-Disposition: form-data; name="f{n}"\r\n\r\nx\r\n' for n in range(count)]
     body = "".join(parts) + f"--{boundary}--\r\n"
     return body.encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def multipart(fields: dict, files: dict | None = None) -> tuple[bytes, str]:
+    """A multipart body built in memory (the test client spools big files to temporary files that stay open when
+    the app refuses the body unread); ``files``: field name -> (file name, bytes)."""
+    boundary = b"hostileboundary"
+    chunks = []
+    for name, value in fields.items():
+        value = value if isinstance(value, bytes) else str(value).encode()
+        chunks.append(b"--" + boundary + f'\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+                      + value + b"\r\n")
+    for name, (filename, data) in (files or {}).items():
+        chunks.append(b"--" + boundary + f'\r\nContent-Disposition: form-data; name="{name}"; '
+                      f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode("utf-8", "surrogateescape")
+                      + data + b"\r\n")
+    return b"".join(chunks) + b"--" + boundary + b"--\r\n", "multipart/form-data; boundary=hostileboundary"
