@@ -64,6 +64,11 @@ class Defaults:
     VERIFY_RATE_LIMIT = "60 per minute"
     # Uploaded files and rendered certificate PDFs; instance/uploads when unset. Share it between hosts.
     UPLOAD_FOLDER: str | None = None
+    # Zip-based attachments (DOCX, PPTX, XLSX): refused as zip bombs when their members declare more than this many
+    # MB uncompressed, more than this many bytes per byte of the file (judged above 256 KB), or more members.
+    UPLOAD_MAX_UNCOMPRESSED_MB = 200
+    UPLOAD_MAX_COMPRESSION_RATIO = 100
+    UPLOAD_MAX_ZIP_MEMBERS = 10_000
     # The Ed25519 key that signs Open Badges credentials; created in instance/ on first use when unset.
     SIGNING_KEY_FILE: str | None = None
 
@@ -98,6 +103,9 @@ _ENV_TYPES = {
     "RESET_RATE_LIMIT": str,
     "SIGNING_KEY_FILE": str,
     "UPLOAD_FOLDER": str,
+    "UPLOAD_MAX_UNCOMPRESSED_MB": int,
+    "UPLOAD_MAX_COMPRESSION_RATIO": int,
+    "UPLOAD_MAX_ZIP_MEMBERS": int,
 }
 
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
@@ -386,6 +386,8 @@ def _new_version_from(submission: Submission, previous: SubmissionVersion | None
 REFUSALS = {
     "not_allowed": _l("Files cannot be attached to this assignment."),
     "traversal": _l("The file name is not allowed."),
+    "invisible": _l("The file name contains invisible or direction-changing characters. Rename the file and try "
+                    "again."),
     "empty": _l("The file has no name."),
     "long": _l("The file name is too long."),
     "disguised": _l("The file name has a second extension that hides its real type."),
@@ -394,6 +396,7 @@ REFUSALS = {
     "size": _l("The file is larger than allowed."),
     "count": _l("Too many files: remove one before adding another."),
     "blank": _l("The file is empty."),
+    "bomb": _l("The file expands to far more data than a document holds when it is opened, so it is not accepted."),
 }
 
 
@@ -423,12 +426,23 @@ def _stage_files(assignment: Assignment, version: SubmissionVersion, files: list
             storage.discard(item)
             result.refused.append((uploads.display_name(name), REFUSALS["blank" if item.size == 0 else "content"]))
             continue
+        if actual in uploads.ZIP_TYPES and (problem := uploads.zip_problem(item.temp_path, _zip_limits())):
+            storage.discard(item)
+            result.refused.append((uploads.display_name(name), REFUSALS[problem]))
+            continue
         db.session.add(Attachment(version_id=version.id, stored_name=item.stored_name,
                                   original_name=uploads.display_name(name), file_type=actual, size=item.size))
         staged.append(item)
         result.stored.append(uploads.display_name(name))
         count += 1
     return staged
+
+
+def _zip_limits() -> uploads.ZipLimits:
+    config = current_app.config
+    return uploads.ZipLimits(max_uncompressed=int(config["UPLOAD_MAX_UNCOMPRESSED_MB"]) * 1024 * 1024,
+                             max_ratio=int(config["UPLOAD_MAX_COMPRESSION_RATIO"]),
+                             max_members=int(config["UPLOAD_MAX_ZIP_MEMBERS"]))
 
 
 def _name_refusal(assignment: Assignment, name: str | None) -> str | None:
