@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     views.init_app(app)
     register_cli(app)
+    _warn_about_process_local_limits(app)
     if app.config["PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -73,3 +74,14 @@ def _configure(app: Flask, overrides: dict) -> None:
         MAX_FORM_PARTS=int(app.config["MAX_FORM_PARTS"]),
         WTF_CSRF_TIME_LIMIT=None,  # a long-open form must not lose what was typed; the token is tied to the session
     )
+
+
+def _warn_about_process_local_limits(app: Flask) -> None:
+    """memory:// counts per process: with N workers every limit is N times as generous (logged, not a warning
+    category: tests turn warnings into errors)."""
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if storage.startswith("memory://") and not app.debug and not app.testing:
+        app.logger.warning(
+            "RATELIMIT_STORAGE_URI is memory://: rate limits (logins, password resets, certificate look-ups) are "
+            "counted in each process separately, so every worker allows the full limit. That is only acceptable "
+            "for `make run`'s single process; in production set LMS_RATELIMIT_STORAGE_URI=redis://host:6379.")
