@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..models import Role, Token, TokenPurpose, User, utcnow
+from ..rules import email as email_rule
 from ..urls import external_url
 from . import audit, mail
 
@@ -67,6 +68,8 @@ def _apply_profile(user: User, profile: Profile) -> None:
 
 def _new_user(email: str, profile: Profile, roles: set[Role]) -> User:
     email = normalize_email(email)
+    if not email_rule.is_address(email):
+        raise AccountError(_l("Enter a valid e-mail address."))
     if find_user(email) is not None:
         raise AccountError(_l("An account with this e-mail address already exists."))
     user = User(email=email)
