@@ -20,6 +20,10 @@ class Defaults:
     # SQLAlchemy URL; the SQLite default lives in instance/ (filled in by create_app).
     DATABASE_URL: str | None = None
     COURSES_DIR = str(PROJECT_DIR / "courses")
+    # Course import: refused before parsing above these sizes (a lesson or other file, a TOML file, the whole tree).
+    COURSE_MAX_LESSON_KB = 1024
+    COURSE_MAX_TOML_KB = 256
+    COURSE_MAX_TREE_MB = 20
 
     # Accounts
     OPEN_REGISTRATION = False
@@ -78,6 +82,9 @@ _ENV_TYPES = {
     "SECRET_KEY": str,
     "DATABASE_URL": str,
     "COURSES_DIR": str,
+    "COURSE_MAX_LESSON_KB": int,
+    "COURSE_MAX_TOML_KB": int,
+    "COURSE_MAX_TREE_MB": int,
     "OPEN_REGISTRATION": bool,
     "PASSWORD_MIN_LENGTH": int,
     "INVITATION_TTL_HOURS": int,
