@@ -128,7 +128,8 @@ def _login_failed(response) -> bool:
 
 
 def _login_account() -> str:
-    return "login-account:" + request.form.get("email", "").strip().lower()[:254]
+    # Per account *and* address: failures from other addresses never lock the owner out at their own address.
+    return f"login-account:{request.remote_addr}:" + request.form.get("email", "").strip().lower()[:254]
 
 
 # Only failed attempts count, so a person who logs in many times a day is never slowed down.
