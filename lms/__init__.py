@@ -66,7 +66,9 @@ def _configure(app: Flask, overrides: dict) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=bool(app.config["HTTPS"]),
         REMEMBER_COOKIE_HTTPONLY=True,
-        REMEMBER_COOKIE_DURATION=timedelta(days=14),
+        REMEMBER_COOKIE_DURATION=timedelta(days=app.config["SESSION_REMEMBER_DAYS"]),
+        # The session cookie is permanent only with "keep me logged in" (else it ends with the browser).
+        PERMANENT_SESSION_LIFETIME=timedelta(days=app.config["SESSION_REMEMBER_DAYS"]),
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=bool(app.config["HTTPS"]),
         PREFERRED_URL_SCHEME="https" if app.config["HTTPS"] else "http",

@@ -30,6 +30,11 @@ class Defaults:
     PASSWORD_MIN_LENGTH = 10
     INVITATION_TTL_HOURS = 72
     PASSWORD_RESET_TTL_MINUTES = 60
+    # Login sessions (server-side records): the absolute lifetime without and with "keep me logged in", and the
+    # idle time after which a session without it ends (measured in the signed cookie: GET requests write nothing).
+    SESSION_LIFETIME_HOURS = 12
+    SESSION_REMEMBER_DAYS = 14
+    SESSION_IDLE_MINUTES = 120
     # Used to build absolute links in mail when there is no request (CLI).
     BASE_URL = "http://127.0.0.1:5000"
 
@@ -59,7 +64,8 @@ class Defaults:
     # Rate limits (Flask-Limiter). memory:// counts per process; use redis://… for several processes or hosts.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
-    # Failed logins: per account (whichever address they come from) and per client address (any accounts).
+    # Failed logins: per account at one client address, and per client address (any accounts). Not per account
+    # alone: failures from anywhere would lock the owner out.
     LOGIN_RATE_LIMIT_ACCOUNT = "10 per 15 minutes"
     LOGIN_RATE_LIMIT_ADDRESS = "30 per 15 minutes"
     # Password-reset requests per client address (each one sends a mail).
@@ -89,6 +95,9 @@ _ENV_TYPES = {
     "PASSWORD_MIN_LENGTH": int,
     "INVITATION_TTL_HOURS": int,
     "PASSWORD_RESET_TTL_MINUTES": int,
+    "SESSION_LIFETIME_HOURS": int,
+    "SESSION_REMEMBER_DAYS": int,
+    "SESSION_IDLE_MINUTES": int,
     "BASE_URL": str,
     "SMTP_HOST": str,
     "SMTP_PORT": int,

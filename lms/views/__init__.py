@@ -6,15 +6,14 @@ from flask import jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 from flask_login import current_user
-from sqlalchemy import select
 
 from .. import i18n
 from ..extensions import db, login_manager
 from ..forms import ActionForm, LanguageForm
-from ..models import Assignment, Quiz, User
+from ..models import Assignment, Quiz
 from ..sanitize import safe_html
-from ..security import parse_id
 from ..services import notifications as notification_service
+from ..services import sessions as session_service
 
 
 class IdConverter(IntegerConverter):
@@ -45,14 +44,11 @@ def init_app(app) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        # The id carries the session nonce: a password change or deactivation ends old sessions.
-        number, _, nonce = user_id.partition(":")
-        if parse_id(number) is None:
-            return None
-        user = db.session.scalar(select(User).where(User.id == int(number)))
-        if user is None or not user.active or user.session_nonce != nonce:
-            return None
-        return user
+        # The id names a server-side session (services/sessions.py): logout, a password change, deactivation or
+        # "log out everywhere else" end it, and every copy of its cookies with it.
+        return session_service.load(user_id)
+
+    app.after_request(session_service.touch_after_post)
 
     app.jinja_env.globals.update(
         localized=i18n.localized,

@@ -1,11 +1,11 @@
-"""The user's own profile and password."""
+"""The user's own profile, password and sessions."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
-from ..forms import ChangePasswordForm, ProfileForm
-from ..services import accounts
+from ..forms import ActionForm, ChangePasswordForm, ProfileForm
+from ..services import accounts, sessions
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -21,7 +21,12 @@ def profile():
             organisation=form.organisation.data or "", locale=form.locale.data))
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("account.profile"))
-    return render_template("account/profile.html", form=form, password_form=password_form)
+    return _page(form, password_form)
+
+
+def _page(form, password_form, status=200):
+    return render_template("account/profile.html", form=form, password_form=password_form,
+                           sessions=sessions.active_for(current_user), this_session=sessions.current()), status
 
 
 @bp.post("/password")
@@ -34,10 +39,20 @@ def change_password():
         except accounts.AccountError as error:
             flash(error.message, "error")
         else:
-            # Other browsers are logged out by the new nonce; this one logs in again with it.
-            remembered = bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
-            login_user(current_user._get_current_object(), remember=remembered)
+            # Every session ended with the change; this browser starts a new one.
+            previous = sessions.current()
+            sessions.log_in(current_user._get_current_object(), remember=bool(previous and previous.remember))
             flash(_("Your password has been changed. Other devices have been logged out."), "success")
             return redirect(url_for("account.profile"))
-    return render_template("account/profile.html", form=ProfileForm(obj=current_user, formdata=None),
-                           password_form=form), 400
+    return _page(ProfileForm(obj=current_user, formdata=None), form, 400)
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ended = sessions.end_all(current_user, keep=sessions.current())
+    sessions.commit()
+    flash(_("Logged out everywhere else (%(n)d sessions ended).", n=ended), "success")
+    return redirect(url_for("account.profile"))

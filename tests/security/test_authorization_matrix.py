@@ -132,6 +132,7 @@ def matrix(w) -> dict[str, dict[str, Check]]:
                             # missing fields keep their values: an empty form saves the profile unchanged
                             "POST": Check("/account/", signed_in(Redirect("/account/")))},
         "account.change_password": {"POST": Check("/account/password", signed_in(400))},
+        "account.end_other_sessions": {"POST": Check("/account/sessions/end-others", signed_in(Redirect("/account/")))},
 
         # --- catalog, lessons, dashboard
         "catalog.catalog": {"GET": Check("/courses/", everyone(200))},
