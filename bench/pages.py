@@ -75,7 +75,11 @@ def login(app: Flask, email: str, password: str) -> tuple[FlaskClient, str]:
     response = client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token})
     if response.status_code != 302:
         raise BenchError(f"login failed for {email}: {response.status_code}")
-    return client, token  # the token stays valid for the session (WTF_CSRF_TIME_LIMIT is None)
+    # A login starts a new session, so the token from before it no longer works: take the session's own.
+    found = CSRF_INPUT.search(client.get("/account/").get_data(as_text=True))
+    if not found:
+        raise BenchError("no CSRF token on /account/")
+    return client, found.group(1) or found.group(2)  # valid for the session (WTF_CSRF_TIME_LIMIT is None)
 
 
 def make_clients(app: Flask, world: World) -> Clients:

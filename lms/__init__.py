@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Config, Flask
@@ -25,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import extensions, i18n, jobs, security, tasks, unit_of_work, views  # noqa: F401 (tasks: registers jobs)
     from .cli import register_cli
 
+    security.limit_request_bodies(app)  # first: the hooks after it (CSRF, rate limits) read the form
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(PACKAGE_DIR / "migrations"))
     extensions.csrf.init_app(app)
@@ -35,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     views.init_app(app)
     register_cli(app)
+    _warn_about_process_local_limits(app)
     if app.config["PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -62,3 +65,24 @@ def _configure(app: Flask, overrides: dict) -> None:
     for key, value in derived_from_https(bool(app.config["HTTPS"])).items():
         if key not in given:
             app.config[key] = value
+    # Limits and lifetimes that follow their own settings, unless Flask's own names are given.
+    for key, value in {
+        "REMEMBER_COOKIE_DURATION": timedelta(days=app.config["SESSION_REMEMBER_DAYS"]),
+        # The session cookie is permanent only with "keep me logged in" (else it ends with the browser).
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=app.config["SESSION_REMEMBER_DAYS"]),
+        "MAX_CONTENT_LENGTH": int(app.config["MAX_REQUEST_MB"]) * 1024 * 1024,
+        "MAX_FORM_PARTS": int(app.config["MAX_FORM_PARTS"]),
+    }.items():
+        if key not in given:
+            app.config[key] = value
+
+
+def _warn_about_process_local_limits(app: Flask) -> None:
+    """memory:// counts per process: with N workers every limit is N times as generous (logged, not a warning
+    category: tests turn warnings into errors)."""
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if storage.startswith("memory://") and not app.debug and not app.testing:
+        app.logger.warning(
+            "RATELIMIT_STORAGE_URI is memory://: rate limits (logins, password resets, certificate look-ups) are "
+            "counted in each process separately, so every worker allows the full limit. That is only acceptable "
+            "for `make run`'s single process; in production set LMS_RATELIMIT_STORAGE_URI=redis://host:6379.")

@@ -49,11 +49,12 @@ lms_cli = UnitOfWorkGroup("lms", help="Skyfront LMS administration.")
 def import_courses_command(path, check):
     """Validate course content and import it in one transaction (default PATH: courses/)."""
     from .content import load_courses
+    from .content.importer import content_limits
 
     path = path or current_app.config["COURSES_DIR"]
     try:
         if check:
-            specs = load_courses(path)
+            specs = load_courses(path, content_limits())
             click.echo(f"OK: {len(specs)} course(s) valid in {path}")
             return
         report = import_courses(path)

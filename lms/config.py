@@ -25,12 +25,21 @@ class Defaults:
     # SQLAlchemy URL; the SQLite default lives in instance/ (filled in by create_app).
     DATABASE_URL: str | None = None
     COURSES_DIR = str(PROJECT_DIR / "courses")
+    # Course import: refused before parsing above these sizes (a lesson or other file, a TOML file, the whole tree).
+    COURSE_MAX_LESSON_KB = 1024
+    COURSE_MAX_TOML_KB = 256
+    COURSE_MAX_TREE_MB = 20
 
     # Accounts
     OPEN_REGISTRATION = False
     PASSWORD_MIN_LENGTH = 10
     INVITATION_TTL_HOURS = 72
     PASSWORD_RESET_TTL_MINUTES = 60
+    # Login sessions (server-side records): the absolute lifetime without and with "keep me logged in", and the
+    # idle time after which a session without it ends (measured in the signed cookie: GET requests write nothing).
+    SESSION_LIFETIME_HOURS = 12
+    SESSION_REMEMBER_DAYS = 14
+    SESSION_IDLE_MINUTES = 120
     # Used to build absolute links in mail when there is no request (CLI).
     BASE_URL = "http://127.0.0.1:5000"
 
@@ -61,10 +70,19 @@ class Defaults:
     # The admin home and the weekly admin digest list reviews waiting longer than this many days.
     REVIEW_WAITING_DAYS = 5
 
+    # Request bodies (a 413 before anything is read). MAX_REQUEST_MB caps every request and is what the routes that
+    # take file uploads accept: keep it above an assignment's most, 10 files of 25 MB at once, and set the reverse
+    # proxy's limit (nginx client_max_body_size) to the same. Every other body (forms, JSON, multipart without
+    # files) gets MAX_FORM_KB; a multipart body at most MAX_FORM_PARTS parts.
+    MAX_REQUEST_MB = 260
+    MAX_FORM_KB = 2048
+    MAX_FORM_PARTS = 500
+
     # Rate limits (Flask-Limiter). memory:// counts per process; use redis://… for several processes or hosts.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
-    # Failed logins: per account (whichever address they come from) and per client address (any accounts).
+    # Failed logins: per account at one client address, and per client address (any accounts). Not per account
+    # alone: failures from anywhere would lock the owner out.
     LOGIN_RATE_LIMIT_ACCOUNT = "10 per 15 minutes"
     LOGIN_RATE_LIMIT_ADDRESS = "30 per 15 minutes"
     # Password-reset requests per client address (each one sends a mail).
@@ -73,6 +91,11 @@ class Defaults:
     VERIFY_RATE_LIMIT = "60 per minute"
     # Uploaded files and rendered certificate PDFs; instance/uploads when unset. Share it between hosts.
     UPLOAD_FOLDER: str | None = None
+    # Zip-based attachments (DOCX, PPTX, XLSX): refused as zip bombs when their members declare more than this many
+    # MB uncompressed, more than this many bytes per byte of the file (judged above 256 KB), or more members.
+    UPLOAD_MAX_UNCOMPRESSED_MB = 200
+    UPLOAD_MAX_COMPRESSION_RATIO = 100
+    UPLOAD_MAX_ZIP_MEMBERS = 10_000
     # The Ed25519 key that signs Open Badges credentials; created in instance/ on first use when unset.
     SIGNING_KEY_FILE: str | None = None
 
@@ -103,10 +126,16 @@ _ENV_TYPES = {
     "SECRET_KEY": str,
     "DATABASE_URL": str,
     "COURSES_DIR": str,
+    "COURSE_MAX_LESSON_KB": int,
+    "COURSE_MAX_TOML_KB": int,
+    "COURSE_MAX_TREE_MB": int,
     "OPEN_REGISTRATION": bool,
     "PASSWORD_MIN_LENGTH": int,
     "INVITATION_TTL_HOURS": int,
     "PASSWORD_RESET_TTL_MINUTES": int,
+    "SESSION_LIFETIME_HOURS": int,
+    "SESSION_REMEMBER_DAYS": int,
+    "SESSION_IDLE_MINUTES": int,
     "BASE_URL": str,
     "SMTP_HOST": str,
     "SMTP_PORT": int,
@@ -122,6 +151,9 @@ _ENV_TYPES = {
     "PROXIES": int,
     "PAGE_SIZE": int,
     "REVIEW_WAITING_DAYS": int,
+    "MAX_REQUEST_MB": int,
+    "MAX_FORM_KB": int,
+    "MAX_FORM_PARTS": int,
     "RATELIMIT_STORAGE_URI": str,
     "RATELIMIT_ENABLED": bool,
     "VERIFY_RATE_LIMIT": str,
@@ -134,6 +166,9 @@ _ENV_TYPES = {
     "SESSION_COOKIE_SECURE": bool,
     "REMEMBER_COOKIE_SECURE": bool,
     "PREFERRED_URL_SCHEME": str,
+    "UPLOAD_MAX_UNCOMPRESSED_MB": int,
+    "UPLOAD_MAX_COMPRESSION_RATIO": int,
+    "UPLOAD_MAX_ZIP_MEMBERS": int,
 }
 
 

@@ -17,6 +17,16 @@ MAX_TITLE = 200
 
 
 @dataclass(frozen=True)
+class ContentLimits:
+    """Sizes checked before anything is parsed (settings COURSE_MAX_LESSON_KB, COURSE_MAX_TOML_KB,
+    COURSE_MAX_TREE_MB)."""
+
+    lesson_bytes: int = 1024 * 1024  # a lesson (or any other) file
+    toml_bytes: int = 256 * 1024  # course.toml, quiz.toml, assignment-*.toml
+    tree_bytes: int = 20 * 1024 * 1024  # every file read under the folder given, together
+
+
+@dataclass(frozen=True)
 class Problem:
     path: Path
     line: int

@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Assignment, Course, Lesson, Module, Question, Quiz, utcnow
 from ..sanitize import render_markdown
 from ..services import quizzes
+from .base import ContentLimits
 from .loader import CourseSpec, ModuleSpec, load_courses
 from .assignments import AssignmentSpec
 from .quizzes import QuizSpec
@@ -34,12 +36,20 @@ class ImportReport:
                  ("unchanged", self.unchanged), ("archived", self.archived)) if items]
 
 
+def content_limits() -> ContentLimits:
+    """The size limits of course files, from the settings."""
+    config = current_app.config
+    return ContentLimits(lesson_bytes=int(config["COURSE_MAX_LESSON_KB"]) * 1024,
+                         toml_bytes=int(config["COURSE_MAX_TOML_KB"]) * 1024,
+                         tree_bytes=int(config["COURSE_MAX_TREE_MB"]) * 1024 * 1024)
+
+
 def import_courses(path: Path | str) -> ImportReport:
     """Validate everything under ``path``, then import it all or nothing.
 
     Raises ``ContentError`` (nothing written) when the files have problems. Adds to the caller's transaction.
     """
-    specs = load_courses(path)
+    specs = load_courses(path, content_limits())
     report = ImportReport()
     for spec in specs:
         _import_course(spec, report)

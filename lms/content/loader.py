@@ -7,12 +7,14 @@ The format is documented in ``courses/README.md``.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .assignments import ASSIGNMENT_FILE, AssignmentSpec, read_assignment
-from .base import LANGUAGE_NAMES, LANGUAGES, MAX_TITLE, SLUG, ContentError, Problem, TomlReader
+from .base import LANGUAGE_NAMES, LANGUAGES, MAX_TITLE, SLUG, ContentError, ContentLimits, Problem, TomlReader
 from .quizzes import QuizSpec, read_quiz
 from .tomlsource import Located, TomlSyntaxError
 
@@ -69,12 +71,16 @@ class CourseSpec:
     certificate: dict = field(default_factory=dict)  # [certificate]; empty: the course issues none
 
 
-def load_courses(path: Path | str) -> list[CourseSpec]:
+def load_courses(path: Path | str, limits: ContentLimits | None = None) -> list[CourseSpec]:
     """Load one course folder (with a course.toml) or a folder of course folders."""
     root = Path(path)
     problems: list[Problem] = []
     if not root.is_dir():
         raise ContentError([Problem(root, 1, "no such folder")])
+    # Links, special files and sizes first: nothing is parsed (or even read) when the tree is refused.
+    problems = check_tree(root, limits or ContentLimits())
+    if problems:
+        raise ContentError(problems)
     if (root / "course.toml").exists():
         folders = [root]
     else:
@@ -93,6 +99,50 @@ def load_courses(path: Path | str) -> list[CourseSpec]:
     if problems:
         raise ContentError(problems)
     return courses
+
+
+def _size(count: int) -> str:
+    return f"{count // (1024 * 1024)} MB" if count >= 1024 * 1024 and count % (1024 * 1024) == 0 else (
+        f"{count // 1024} KB" if count % 1024 == 0 else f"{count} bytes")
+
+
+def check_tree(root: Path, limits: ContentLimits) -> list[Problem]:
+    """Every entry the loader could read under ``root`` (names starting with "." are never read): no symbolic links
+    (files or folders), nothing that resolves outside the tree, only regular files and folders, each file within its
+    limit and all of them together within the tree's. Only ``lstat`` is used: links are not followed."""
+    problems: list[Problem] = []
+    base = root.resolve()
+    total = 0
+    for folder, dirs, files in os.walk(base, followlinks=False):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(dirs) + sorted(f for f in files if not f.startswith(".")):
+            entry = here / name
+            shown = root / entry.relative_to(base)
+            info = entry.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                problems.append(Problem(shown, 1, "symbolic link: refused; course files must be real files and "
+                                                  "folders inside the course tree"))
+                dirs[:] = [d for d in dirs if d != name]
+                continue
+            if not entry.resolve().is_relative_to(base):
+                problems.append(Problem(shown, 1, "resolves outside the course tree: refused"))
+                dirs[:] = [d for d in dirs if d != name]
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                problems.append(Problem(shown, 1, "not a regular file: refused"))
+                continue
+            limit = limits.toml_bytes if name.endswith(".toml") else limits.lesson_bytes
+            if info.st_size > limit:
+                problems.append(Problem(shown, 1, f"too large: {_size(info.st_size)} (at most {_size(limit)} "
+                                                  f"for a {'TOML' if name.endswith('.toml') else 'lesson'} file)"))
+            total += info.st_size
+    if total > limits.tree_bytes:
+        problems.append(Problem(root, 1, f"too large: the course files add up to {_size(total)} "
+                                         f"(at most {_size(limits.tree_bytes)})"))
+    return problems
 
 
 class _CourseReader(TomlReader):

@@ -9,12 +9,12 @@ from .course import Course, Lesson, Module
 from .mail import OutgoingMail
 from .progress import Cohort, CohortCourse, CohortMember, CohortPairing, Enrolment, LessonCompletion
 from .quiz import Question, Quiz, QuizAttempt, QuizChoicePick, QuizResponse, QuizResult
-from .user import ROLE_LABELS, Role, Token, TokenPurpose, User
+from .user import ROLE_LABELS, Role, Token, TokenPurpose, User, UserSession
 
 __all__ = [
     "Announcement", "Assignment", "Attachment", "MentorAllocation", "Notification", "Review", "Submission", "SubmissionEvent",
     "SubmissionVersion",
     "AuditEvent", "Certificate", "Cohort", "CohortCourse", "CohortMember", "CohortPairing", "Course", "Enrolment", "Lesson", "LessonCompletion",
     "Module", "OutgoingMail", "Question", "Quiz", "QuizAttempt", "QuizChoicePick", "QuizResponse", "QuizResult",
-    "ROLE_LABELS", "Role", "Token", "TokenPurpose", "User", "UTCDateTime", "utcnow",
+    "ROLE_LABELS", "Role", "Token", "TokenPurpose", "User", "UserSession", "UTCDateTime", "utcnow",
 ]

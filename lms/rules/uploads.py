@@ -50,14 +50,23 @@ def type_for_name(name: str) -> str | None:
     return next((key for key, kind in FILE_TYPES.items() if suffix in kind.extensions), None)
 
 
+# Format characters (bidirectional overrides and isolates such as U+202E, zero-width spaces and joiners, the BOM,
+# soft hyphens, tag characters), surrogates, private-use and unassigned code points, line and paragraph separators:
+# they make a name look like another ("invoice\u202efdp.exe" shows as "invoiceexe.pdf").
+_INVISIBLE = {"Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
 def name_problem(name: str) -> str | None:
-    """Why a file name is refused ("traversal", "disguised", "empty", "long"), or None when it is fine."""
+    """Why a file name is refused ("traversal", "invisible", "disguised", "empty", "long"), or None when it is
+    fine."""
     if not name or not name.strip():
         return "empty"
     if any(ch in name for ch in "/\\\x00") or name.strip().startswith(".") or ".." in name:
         return "traversal"
     if any(unicodedata.category(ch) == "Cc" for ch in name):
         return "traversal"
+    if any(unicodedata.category(ch) in _INVISIBLE for ch in name):
+        return "invisible"
     if len(name) > MAX_NAME:
         return "long"
     inner = [part.lower() for part in name.split(".")[1:-1]]
@@ -89,4 +98,38 @@ def sniff(path: Path) -> str | None:
             return None
         if "[Content_Types].xml" in names:
             return next((kind for kind, marker in _OOXML_MARKERS.items() if marker in names), None)
+    return None
+
+
+# --- zip bombs: Office Open XML files are zip archives ---------------------------------------------------------------
+
+ZIP_TYPES = set(_OOXML_MARKERS)
+# Below this many uncompressed bytes the ratio is not judged: small XML parts compress very well and are harmless.
+RATIO_FLOOR = 256 * 1024
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    max_uncompressed: int  # bytes, all members together, as the archive declares them
+    max_ratio: int  # uncompressed bytes per byte of the file
+    max_members: int
+
+
+def zip_problem(path: Path, limits: ZipLimits) -> str | None:
+    """"bomb" when a zip-based file declares more members or uncompressed bytes than allowed, or compresses too well
+    to be a document; "content" when it cannot be read as a zip. Only the central directory is read (nothing is
+    decompressed): a file that lies about its sizes is not a valid document and fails when opened anyway."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "content"
+    if len(members) > limits.max_members:
+        return "bomb"
+    uncompressed = sum(member.file_size for member in members)
+    if uncompressed > limits.max_uncompressed:
+        return "bomb"
+    size = max(path.stat().st_size, 1)
+    if uncompressed > RATIO_FLOOR and uncompressed > limits.max_ratio * size:
+        return "bomb"
     return None

@@ -16,8 +16,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..models import Role, Token, TokenPurpose, User, utcnow
+from ..rules import email as email_rule
 from ..urls import external_url
-from . import audit, mail
+from . import audit, mail, sessions
 
 
 class AccountError(Exception):
@@ -59,6 +60,8 @@ def _apply_profile(user: User, profile: Profile) -> None:
 
 def _new_user(email: str, profile: Profile, roles: set[Role]) -> User:
     email = normalize_email(email)
+    if not email_rule.is_address(email):
+        raise AccountError(_l("Enter a valid e-mail address."))
     if find_user(email) is not None:
         raise AccountError(_l("An account with this e-mail address already exists."))
     user = User(email=email)
@@ -134,8 +137,10 @@ def _void_tokens(user: User, purpose: TokenPurpose | None = None) -> None:
 
 
 def _set_password(user: User, password: str) -> None:
-    """Set the password: other sessions end and every outstanding link stops working."""
+    """Set the password: every session ends (the caller starts a new one for this browser) and every outstanding
+    link stops working."""
     user.set_password(password)
+    sessions.end_all(user)
     _void_tokens(user)
 
 
@@ -257,7 +262,8 @@ def update_account(user: User, *, roles: set[Role], active: bool, acting: User) 
         audit.record("user.roles", "user", user.id, {"email": user.email, "before": before, "after": after},
                      actor=acting)
     if user.active and not active:
-        user.session_nonce = secrets.token_urlsafe(16)  # logs them out now
+        user.session_nonce = secrets.token_urlsafe(16)
+        sessions.end_all(user)  # logs them out now
         _void_tokens(user)  # and their links do not come back to life on reactivation
         audit.record("user.deactivate", "user", user.id, {"email": user.email}, actor=acting)
     elif not user.active and active:

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -331,6 +332,8 @@ def _new_version_from(submission: Submission, previous: SubmissionVersion | None
 REFUSALS = {
     "not_allowed": _l("Files cannot be attached to this assignment."),
     "traversal": _l("The file name is not allowed."),
+    "invisible": _l("The file name contains invisible or direction-changing characters. Rename the file and try "
+                    "again."),
     "empty": _l("The file has no name."),
     "long": _l("The file name is too long."),
     "disguised": _l("The file name has a second extension that hides its real type."),
@@ -340,6 +343,7 @@ REFUSALS = {
     "count": _l("Too many files: remove one before adding another."),
     "blank": _l("The file is empty."),
     "unstored": _l("The file could not be stored just now; your text was saved. Try attaching it again later."),
+    "bomb": _l("The file expands to far more data than a document holds when it is opened, so it is not accepted."),
 }
 
 
@@ -377,6 +381,10 @@ def _store_files(assignment: Assignment, version: SubmissionVersion, files: list
             storage.discard(item)
             result.refused.append((uploads.display_name(name), REFUSALS["blank" if item.size == 0 else "content"]))
             continue
+        if actual in uploads.ZIP_TYPES and (problem := uploads.zip_problem(item.temp_path, _zip_limits())):
+            storage.discard(item)
+            result.refused.append((uploads.display_name(name), REFUSALS[problem]))
+            continue
         try:
             storage.keep(item)
         except OSError:
@@ -389,6 +397,13 @@ def _store_files(assignment: Assignment, version: SubmissionVersion, files: list
                                   original_name=uploads.display_name(name), file_type=actual, size=item.size))
         result.stored.append(uploads.display_name(name))
         count += 1
+
+
+def _zip_limits() -> uploads.ZipLimits:
+    config = current_app.config
+    return uploads.ZipLimits(max_uncompressed=int(config["UPLOAD_MAX_UNCOMPRESSED_MB"]) * 1024 * 1024,
+                             max_ratio=int(config["UPLOAD_MAX_COMPRESSION_RATIO"]),
+                             max_members=int(config["UPLOAD_MAX_ZIP_MEMBERS"]))
 
 
 def _name_refusal(assignment: Assignment, name: str | None) -> str | None:

@@ -25,13 +25,12 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..models import Cohort, CohortMember, CohortPairing, Role, User
+from ..rules import email as email_rule
 from . import accounts, audit
 from .cohorts import CohortError, _enrol
 
 MAX_BYTES = 256 * 1024  # a few thousand rows; the preview posts the text back as a form field
 MAX_ROWS = 2000
-# ASCII only: a full-width "＠" or domain would be a different (undeliverable) address to everyone else.
-EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 # Column headings people use, in either language (compared after NFKC, lower case, single spaces).
 COLUMNS = {
@@ -295,7 +294,7 @@ def plan(cohort: Cohort, text: str, default_role: str, create_accounts: bool) ->
 
 
 def _check_row(row: Row, user: User | None, present, create_accounts: bool, first_line) -> None:
-    if not EMAIL.match(row.email) or len(row.email) > 254:
+    if not email_rule.is_address(row.email):  # ASCII only: typed full-width text was read with NFKC
         row.fail(_l("“%(text)s” is not an e-mail address.", text=row.email[:80]) if row.email
                  else _l("The e-mail address is missing."))
         return

@@ -6,19 +6,22 @@ from flask import has_request_context, jsonify, render_template, request, url_fo
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 from flask_login import current_user
-from sqlalchemy import select
 
 from .. import i18n
 from ..extensions import db, login_manager
 from ..forms import ActionForm, LanguageForm
-from ..models import Assignment, Quiz, User
+from ..models import Assignment, Quiz
 from ..sanitize import safe_html
-from ..security import parse_id
 from ..services import notifications as notification_service
+from ..services import sessions as session_service
 
 
 class IdConverter(IntegerConverter):
-    """A row id in a URL: 1 to 2**31-1, so a huge number is a 404, not a database error."""
+    """A row id in a URL: ASCII digits, 1 to 2**31-1, so a huge number is a 404, not a database error.
+
+    Werkzeug's ``\\d+`` (and ``int()``) also take Unicode digits (``１``, ``١``): one id would have many URLs."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=2_147_483_647)
@@ -41,14 +44,10 @@ def init_app(app) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        # The id carries the session nonce: a password change or deactivation ends old sessions.
-        number, _, nonce = user_id.partition(":")
-        if parse_id(number) is None:
-            return None
-        user = db.session.scalar(select(User).where(User.id == int(number)))
-        if user is None or not user.active or user.session_nonce != nonce:
-            return None
-        return user
+        # The id names a server-side session (services/sessions.py): logout, a password change, deactivation or
+        # "log out everywhere else" end it, and every copy of its cookies with it.
+        return session_service.load(user_id)
+
 
     app.jinja_env.globals.update(
         localized=i18n.localized,
@@ -58,7 +57,7 @@ def init_app(app) -> None:
         LANGUAGES=i18n.LANGUAGES,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         PROGRAM_LABELS=i18n.PROGRAM_LABELS,
-        ActionForm=ActionForm,
+        ActionForm=_token_form,
     )
     app.jinja_env.filters.update(when=i18n.format_when, day=i18n.format_day, safe_html=safe_html,
                                  filesize=i18n.format_size, score=i18n.format_score,
@@ -93,6 +92,12 @@ def _from_iso(value):
     from datetime import datetime
 
     return datetime.fromisoformat(value) if value else None
+
+
+def _token_form() -> ActionForm:
+    """``ActionForm()`` in templates: only its CSRF token is rendered, so it never reads the request body (error
+    pages render it too, and reading a body that was refused, e.g. too large, would fail again)."""
+    return ActionForm(formdata=None)
 
 
 def step_url(course, step) -> str:

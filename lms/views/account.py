@@ -1,4 +1,4 @@
-"""The user's own profile and password, reminder preferences and calendar feed."""
+"""The user's own profile, password and sessions, reminder preferences and calendar feed."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
 from ..forms import ActionForm, ChangePasswordForm, ProfileForm
-from ..services import accounts, calendar_feed, reminders
+from ..services import accounts, calendar_feed, reminders, sessions
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -28,7 +28,8 @@ def profile():
 def _page(form, password_form, status=200):
     return render_template("account/profile.html", form=form, password_form=password_form,
                            reminder_kinds=reminders.kinds_for(current_user), kind_labels=KIND_LABELS,
-                           calendar_url=calendar_feed.feed_url(current_user), action_form=ActionForm()), status
+                           calendar_url=calendar_feed.feed_url(current_user), action_form=ActionForm(),
+                           sessions=sessions.active_for(current_user), this_session=sessions.current()), status
 
 
 # What each switchable kind sends, as the profile page names it.
@@ -74,9 +75,19 @@ def change_password():
         except accounts.AccountError as error:
             flash(error.message, "error")
         else:
-            # Other browsers are logged out by the new nonce; this one logs in again with it.
-            remembered = bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
-            login_user(current_user._get_current_object(), remember=remembered)
+            # Every session ended with the change; this browser starts a new one.
+            previous = sessions.current()
+            sessions.log_in(current_user._get_current_object(), remember=bool(previous and previous.remember))
             flash(_("Your password has been changed. Other devices have been logged out."), "success")
             return redirect(url_for("account.profile"))
     return _page(ProfileForm(obj=current_user, formdata=None), form, 400)
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ended = sessions.end_all(current_user, keep=sessions.current())
+    flash(_("Logged out everywhere else (%(n)d sessions ended).", n=ended), "success")
+    return redirect(url_for("account.profile"))

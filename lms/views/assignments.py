@@ -9,7 +9,7 @@ from .. import storage
 from ..forms import ActionForm
 from ..rules import review as rules
 from ..rules.uploads import FILE_TYPES
-from ..security import parse_id, role_required
+from ..security import accepts_uploads, parse_id, role_required
 from ..services import assignments, learning
 
 bp = Blueprint("assignments", __name__)
@@ -67,6 +67,7 @@ def assignment_page(slug, assignment_slug):
 
 
 @bp.post("/courses/<slug>/assignments/<assignment_slug>")
+@accepts_uploads
 @login_required
 def save(slug, assignment_slug):
     """Save the draft (text and new files); with action=submit, then hand it in."""

@@ -2,14 +2,14 @@
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from .. import unit_of_work
 from ..forms import AcceptInvitationForm, ActionForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from ..i18n import current_language
 from ..models import Role, TokenPurpose
 from ..security import login_limits, reset_limit, safe_next
-from ..services import accounts, people
+from ..services import accounts, people, sessions
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -48,7 +48,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            sessions.log_in(user, remember=form.remember.data)
             return redirect(safe_next(url_for(people.landing_endpoint(user))))
         # The same words whether the address exists or not.
         flash(_("The e-mail address or password is not correct."), "error")
@@ -59,7 +59,7 @@ def login():
 @bp.post("/logout")
 def logout():
     if ActionForm().validate_on_submit():
-        logout_user()
+        sessions.log_out()
         flash(_("You have been logged out."), "info")
     return redirect(url_for("main.index"))
 
@@ -75,7 +75,7 @@ def register():
         except accounts.AccountError as error:
             flash(error.message, "error")
         else:
-            login_user(user)
+            sessions.log_in(user)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("catalog.catalog"))
     return render_template("auth/register.html", form=form)
@@ -94,8 +94,8 @@ def accept_invitation(token):
         except accounts.AccountError as error:
             flash(error.message, "error")
         else:
-            logout_user()
-            login_user(user)
+            sessions.log_out()
+            sessions.log_in(user)
             flash(_("Your password is set. Welcome to Skyfront LMS."), "success")
             return redirect(url_for(people.landing_endpoint(user)))
     return render_template("auth/accept_invitation.html", form=form, email=user.email)
@@ -123,7 +123,7 @@ def reset_password(token):
         except accounts.AccountError as error:
             flash(error.message, "error")
         else:
-            logout_user()
+            sessions.log_out()
             flash(_("Your password has been changed. Please log in."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)

@@ -82,7 +82,7 @@ def verify():
             token = data.get("credential") if isinstance(data, dict) else None
         else:
             token = body.decode("utf-8")
-    except ValueError:  # malformed JSON or UTF-8
+    except (ValueError, RecursionError):  # malformed JSON or UTF-8, or nesting deeper than the parser goes
         pass
     verdict = (service.verify_jwt(token) if isinstance(token, str)
                else service.Verdict("invalid", None, "send the JWT as the body, or JSON {\"credential\": \"<jwt>\"}"))

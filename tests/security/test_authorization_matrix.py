@@ -146,6 +146,7 @@ def matrix(w) -> dict[str, dict[str, Check]]:
         # Announcements: members of the cohort (A, M1) and staff; another cohort's trainee gets 404.
         "announcements.show": {"GET": Check(f"/announcements/{w.announcement}",
                                             by_actor(LOGIN, 200, 404, 200, 200, 200))},
+        "account.end_other_sessions": {"POST": Check("/account/sessions/end-others", signed_in(Redirect("/account/")))},
 
         # --- catalog, lessons, dashboard
         "catalog.catalog": {"GET": Check("/courses/", everyone(200))},

@@ -74,3 +74,22 @@ def test_password_reset_requests_are_limited_per_address(app, make_client):
     client = make_client()
     codes = [client.post_form("/auth/forgot", {"email": f"a{n}@example.org"}).status_code for n in range(3)]
     assert codes == [302, 302, 429]
+
+
+def test_failures_from_other_addresses_never_lock_the_owner_out(app, make_client, make_user):
+    """Issue 17: 20 wrong passwords for an account from any addresses used to lock it for everyone. Refusals are
+    decided per (account, address) and per address: the owner at their own address still gets in."""
+    app.config["LOGIN_RATE_LIMIT_ACCOUNT"] = "3 per 15 minutes"
+    make_user("trainee", email="ken@example.org")
+    attacker = make_client()
+    for n in range(20):
+        attacker.raw.post("/auth/login", data={"email": "ken@example.org", "password": "guess",
+                                               "csrf_token": attacker.csrf_token()},
+                          environ_base={"REMOTE_ADDR": f"10.9.{n // 4}.{n}"})
+    owner = make_client()
+    assert owner.login("ken@example.org").status_code == 302
+    # one address that keeps guessing this account is refused after its own 3 failures
+    codes = [attacker.raw.post("/auth/login", data={"email": "ken@example.org", "password": "guess",
+                                                    "csrf_token": attacker.csrf_token()},
+                               environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
