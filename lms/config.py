@@ -81,10 +81,14 @@ class Defaults:
     # Rate limits (Flask-Limiter). memory:// counts per process; use redis://… for several processes or hosts.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
-    # Failed logins: per account at one client address, and per client address (any accounts). Not per account
-    # alone: failures from anywhere would lock the owner out.
+    # Failed logins, counted from the audit trail in the database (shared by every worker, listed and cleared on
+    # /admin/throttles; off with RATELIMIT_ENABLED too): per account at one client address, and per client address
+    # (any accounts). Not per account alone: failures from anywhere would lock the owner out. Past
+    # LOGIN_ACCOUNT_SUSPICIOUS failures for one account from anywhere, an address that has itself failed for that
+    # account lately is refused; an address without such failures (the owner's) still logs in.
     LOGIN_RATE_LIMIT_ACCOUNT = "10 per 15 minutes"
     LOGIN_RATE_LIMIT_ADDRESS = "30 per 15 minutes"
+    LOGIN_ACCOUNT_SUSPICIOUS = "20 per 15 minutes"
     # Password-reset requests per client address (each one sends a mail).
     RESET_RATE_LIMIT = "10 per hour"
     # Public certificate verification (HTML and JSON), per client address.
@@ -159,6 +163,7 @@ _ENV_TYPES = {
     "VERIFY_RATE_LIMIT": str,
     "LOGIN_RATE_LIMIT_ACCOUNT": str,
     "LOGIN_RATE_LIMIT_ADDRESS": str,
+    "LOGIN_ACCOUNT_SUSPICIOUS": str,
     "RESET_RATE_LIMIT": str,
     "SIGNING_KEY_FILE": str,
     "UPLOAD_FOLDER": str,

@@ -122,21 +122,5 @@ verification_limit = limiter.shared_limit(lambda: current_app.config["VERIFY_RAT
                                           scope="certificate-verification")
 
 
-def _login_failed(response) -> bool:
-    # A successful login redirects; a refused one shows the form again.
-    return response.status_code not in (301, 302, 303)
-
-
-def _login_account() -> str:
-    # Per account *and* address: failures from other addresses never lock the owner out at their own address.
-    return f"login-account:{request.remote_addr}:" + request.form.get("email", "").strip().lower()[:254]
-
-
-# Only failed attempts count, so a person who logs in many times a day is never slowed down.
-login_limits = [
-    limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"], key_func=_login_account,
-                  methods=["POST"], deduct_when=_login_failed, scope="login-account"),
-    limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_ADDRESS"], methods=["POST"],
-                  deduct_when=_login_failed, scope="login-address"),
-]
+# Login throttles are counted in the database (lms.services.throttles), so every worker shares them.
 reset_limit = limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"], scope="reset")

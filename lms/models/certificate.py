@@ -74,7 +74,10 @@ class Certificate(db.Model):
 class AuditEvent(db.Model):
     """An append-only record of a security- or grade-relevant action; the app never edits or deletes one."""
 
-    __table_args__ = (Index("ix_audit_event_created", "created_at"),)
+    # The login throttles count recent failures per account, per address and per both (lms.services.throttles).
+    __table_args__ = (Index("ix_audit_event_created", "created_at"),
+                      Index("ix_audit_event_login_email_created", "login_email", "created_at"),
+                      Index("ix_audit_event_ip_created", "ip", "created_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -85,5 +88,7 @@ class AuditEvent(db.Model):
     target_id: Mapped[str] = mapped_column(String(64), default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     ip: Mapped[str] = mapped_column(String(45), default="")
+    # Login events only: the e-mail address typed, trimmed and lower-cased (the account the throttles count for).
+    login_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
 
     actor: Mapped[User | None] = relationship()

@@ -3,13 +3,14 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import TooManyRequests
 
 from .. import unit_of_work
 from ..forms import AcceptInvitationForm, ActionForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from ..i18n import current_language
 from ..models import Role, TokenPurpose
-from ..security import login_limits, reset_limit, safe_next
-from ..services import accounts, people, sessions
+from ..security import reset_limit, safe_next
+from ..services import accounts, people, sessions, throttles
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -19,20 +20,25 @@ def _profile_from(form) -> accounts.Profile:
                             organisation=form.organisation.data or "", locale=form.locale.data)
 
 
-def _throttled(view):
-    for limit in login_limits:
-        view = limit(view)
-    return view
+class LoginThrottled(TooManyRequests):
+    def __init__(self, reason: str):
+        super().__init__()
+        self.reason = reason
 
 
 @bp.errorhandler(429)
 def too_many_attempts(error):
     """Throttled: say so plainly, keep the address typed, and record it."""
-    if request.endpoint == "auth.login":
-        accounts.record_throttled_login(request.form.get("email", ""))
+    if request.endpoint == "auth.login" and isinstance(error, LoginThrottled):
+        email = request.form.get("email", "")
+        throttles.record_refusal(email, error.reason)
         unit_of_work.commit_even_on_error()  # the refusal is answered with 429, and recorded
-        flash(_("Too many failed attempts. Please wait a while and try again, or reset your password."), "error")
-        form = LoginForm(formdata=None, email=request.form.get("email", "")[:254])
+        if error.reason == throttles.REASON_SUSPICIOUS:
+            flash(_("This account has had many failed logins from several places, so logging in to it from here "
+                    "is paused for a while. Please reset your password, or ask an administrator."), "error")
+        else:
+            flash(_("Too many failed attempts. Please wait a while and try again, or reset your password."), "error")
+        form = LoginForm(formdata=None, email=email[:254])
         return render_template("auth/login.html", form=form,
                                open_registration=current_app.config["OPEN_REGISTRATION"]), 429
     flash(_("Too many requests. Please wait a while before you try again."), "error")
@@ -40,10 +46,14 @@ def too_many_attempts(error):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@_throttled
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(url_for(people.landing_endpoint(current_user))))
+    if request.method == "POST":
+        # Before the password is checked: a throttled guess learns nothing, even when it is right.
+        reason = throttles.refusal(request.form.get("email", ""), request.remote_addr or "")
+        if reason is not None:
+            raise LoginThrottled(reason)
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
