@@ -13,7 +13,7 @@ from ..i18n import current_language, localized
 from ..models import Cohort, Role
 from ..security import parse_id, role_required
 from ..services import (accounts, announcements, attention, audit, certificates, cohort_import, cohorts, learning,
-                        mail, people)
+                        mail, people, throttles)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -41,6 +41,30 @@ def send_again(mail_id):
     else:
         flash(_("This mail is not waiting to be sent again (it was sent or queued meanwhile)."), "info")
     return redirect(url_for("admin.home", _anchor="failed-mails"))
+
+
+@bp.get("/throttles")
+def throttles_page():
+    """Accounts and addresses whose failed logins still count, and whether they are refused now (reads only)."""
+    return render_template("admin/throttles.html", current=throttles.current(), form=ActionForm(),
+                           enabled=throttles.enabled())
+
+
+@bp.post("/throttles/clear")
+def clear_throttle():
+    """Failed logins so far stop counting for an account (from every address) or an address (for every account)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    kind, value = request.form.get("kind", ""), request.form.get("value", "")
+    if kind == "account" and throttles.clear_account(value):
+        flash(_("Failed logins for %(email)s no longer count: the next login goes through.",
+                email=throttles.normalize(value)), "success")
+    elif kind == "address" and throttles.clear_address(value):
+        flash(_("Failed logins from %(address)s no longer count: the next login goes through.",
+                address=value.strip()), "success")
+    else:
+        flash(_("Nothing to clear: name an account or an address."), "error")
+    return redirect(url_for("admin.throttles_page"))
 
 
 @bp.get("/users")

@@ -20,6 +20,7 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 ACTION_LABELS = {
     "login.failure": _l("Failed login"),
     "login.throttled": _l("Login blocked after too many attempts"),
+    "login.throttle_cleared": _l("Login throttle cleared"),
     "user.roles": _l("Roles changed"),
     "user.deactivate": _l("Account deactivated"),
     "user.activate": _l("Account reactivated"),
@@ -45,7 +46,7 @@ ACTION_LABELS = {
     "mail.send_again": _l("Failed mail sent again"),
 }
 TARGET_LABELS = {"user": _l("Person"), "certificate": _l("Certificate"), "submission": _l("Submission"),
-                 "cohort": _l("Cohort"), "mail": _l("Mail")}
+                 "cohort": _l("Cohort"), "mail": _l("Mail"), "address": _l("Client address")}
 # Events without an actor: these come from visitors who were not signed in, the rest from the system.
 ANONYMOUS_ACTIONS = {"login.failure", "login.throttled"}
 

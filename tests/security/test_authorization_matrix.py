@@ -219,6 +219,9 @@ def matrix(w) -> dict[str, dict[str, Check]]:
 
         # --- administration: admins only (mentors included in the 403s)
         "admin.home": {"GET": Check("/admin/", admins(200))},
+        "admin.throttles_page": {"GET": Check("/admin/throttles", admins(200))},
+        "admin.clear_throttle": {"POST": Check("/admin/throttles/clear", admins(Redirect("/admin/throttles")),
+                                               data={"kind": "address", "value": "192.0.2.1"})},
         "admin.send_again": {"POST": Check(f"/admin/mails/{w.mail}/send-again", admins(Redirect("/admin/")))},
         "admin.new_announcement": {"GET": Check(f"/admin/cohorts/{w.cohort}/announcements/new", admins(200)),
                                    # an empty form is shown again with its errors: nothing is posted
