@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .clock import TIMEZONE  # noqa: F401 (lms.i18n.TIMEZONE: the program's zone, defined in lms.clock)
+from .clock import TOKYO
 
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
@@ -60,6 +61,11 @@ def localized_text(texts: dict[str, str] | None, lang: str | None = None) -> str
 def format_when(value: datetime | None, fmt: str = "medium") -> str:
     """A UTC datetime shown in Asia/Tokyo in the current locale."""
     return format_datetime(value, fmt) if value else ""
+
+
+def format_sheet_time(value: datetime | None) -> str:
+    """A UTC datetime for a spreadsheet cell: ``YYYY-MM-DD HH:MM`` in Asia/Tokyo, which Excel reads as a date-time."""
+    return value.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def format_score(percent: float | None) -> str:
