@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel import negotiate_locale
 from flask import has_request_context, request, session
@@ -68,12 +68,29 @@ def format_sheet_time(value: datetime | None) -> str:
     return value.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def format_score(percent: float | None) -> str:
-    """A percentage as people read it: at most two decimals, rounded down so 69.996 never shows as 70."""
+def _half_up(value: float, places: int) -> str:
+    """``value`` rounded half away from zero to ``places`` decimals, without trailing zeros: 88.9, 14.3, 100, 0.
+
+    The float is first read at 9 decimals, so 100 * 1399 / 2000 (69.94999… in binary) counts as the 69.95 it is.
+    """
+    exact = Decimal(repr(round(value, 9))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{exact:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def format_score(percent: float | None, places: int = 1) -> str:
+    """A percentage as people read it, the same on every page and export: half-up to one decimal
+    (8/9 → 88.9, 1/7 → 14.3, 100, 0). Pass/fail is decided on the unrounded value (``rules.grading``)."""
     if percent is None:
         return ""
-    value = math.floor(percent * 100 + 1e-9) / 100
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    return _half_up(percent, places)
+
+
+def format_points(points: float | None) -> str:
+    """Quiz points, which partial credit can make fractional: 8, 7.5, 6.67."""
+    return "" if points is None else _half_up(points, 2)
 
 
 def format_size(size: int) -> str:

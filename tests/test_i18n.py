@@ -6,10 +6,11 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 
+import pytest
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
-from lms.i18n import format_when
+from lms.i18n import format_points, format_score, format_when
 from lms.extensions import db
 
 from .conftest import REPO
@@ -102,3 +103,15 @@ def test_pot_is_up_to_date_with_the_source(tmp_path):
         f"messages.pot is out of date (run make update-catalogs): new {sorted(extracted - committed)}, "
         f"gone {sorted(committed - extracted)}"
     )
+
+
+@pytest.mark.parametrize("percent, text", [
+    (800 / 9, "88.9"), (100 / 7, "14.3"), (600 / 7, "85.7"), (100.0, "100"), (0.0, "0"), (70.0, "70"),
+    (12.25, "12.3"), (100 * 1399 / 2000, "70"), (66.64, "66.6"), (50.05, "50.1"), (None, "")])
+def test_format_score_rounds_half_up_to_one_decimal(percent, text):
+    assert format_score(percent) == text
+
+
+def test_format_score_with_more_places_and_points():
+    assert format_score(0.25, 3) == "0.25" and format_score(7.000000000000001, 3) == "7"
+    assert (format_points(8.0), format_points(7.5), format_points(20 / 3), format_points(0)) == ("8", "7.5", "6.67", "0")

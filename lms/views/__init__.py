@@ -60,7 +60,7 @@ def init_app(app) -> None:
         ActionForm=_token_form,
     )
     app.jinja_env.filters.update(when=i18n.format_when, day=i18n.format_day, safe_html=safe_html,
-                                 filesize=i18n.format_size, score=i18n.format_score,
+                                 filesize=i18n.format_size, score=i18n.format_score, points=i18n.format_points,
                                  fromiso=_from_iso)
 
     @app.context_processor

@@ -153,8 +153,11 @@ def review(attempt_id):
                                course=attempt.quiz.module.course)
     quiz = attempt.quiz
     status = quizzes.status(current_user, quiz)
+    questions = quizzes.shown_questions(attempt)
+    earned, possible = grading.attempt_points((sq.fraction, sq.question.points) for sq in questions)
     return render_template("quiz/review.html", attempt=attempt, quiz=quiz, course=quiz.module.course,
-                           status=status, reveal=status.reveal, questions=quizzes.shown_questions(attempt))
+                           status=status, reveal=status.reveal, questions=questions, earned=earned,
+                           possible=possible)
 
 
 @bp.post("/quiz-attempts/<id:attempt_id>/close")
