@@ -109,8 +109,9 @@ class EnrolUserForm(FlaskForm):
 
 
 class CohortForm(FlaskForm):
-    name_ja = StringField(_l("Name in Japanese"), validators=[DataRequired(), Length(max=200)])
-    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
+    # A cohort's name, not a person's: labels of their own (a person's "Name in Japanese" is 氏名).
+    name_ja = StringField(_l("Cohort name in Japanese"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Cohort name in English"), validators=[DataRequired(), Length(max=200)])
     program = SelectField(_l("Program"), choices=[SelectChoice(k, v) for k, v in PROGRAM_LABELS.items()])
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()],
                           description=_l("Assignment due dates count from this day."))

@@ -57,6 +57,17 @@ def test_admin_renames_and_moves_a_cohort_and_the_dates_are_audited(setup):
     assert event.details["before"]["starts_on"] == "2026-04-01" and event.details["after"]["ends_on"] == "2027-03-31"
 
 
+def test_the_cohort_forms_label_the_cohort_name_not_a_persons_name(setup):
+    client, cohort, admin = setup["client"], setup["cohort"], setup["admin"]
+    for url in ("/admin/cohorts", f"/admin/cohorts/{cohort.id}/edit"):
+        en = client.get(url).get_data(as_text=True)
+        assert "Cohort name in Japanese" in en and "Cohort name in English" in en
+        admin.locale = "ja"
+        ja = client.get(url).get_data(as_text=True)
+        admin.locale = "en"
+        assert "コホート名（日本語）" in ja and "コホート名（英語）" in ja and "氏名" not in ja
+
+
 def test_an_end_before_the_start_is_refused_and_nothing_changes(setup):
     client, cohort = setup["client"], setup["cohort"]
     html = client.post_form(f"/admin/cohorts/{cohort.id}/edit", {
