@@ -200,10 +200,27 @@ def _address_list(rows, default_role: str) -> list[Row]:
     for line, cells in rows:
         for part in re.split(r"[,;、，；\t]+", ",".join(cells)):
             bracketed = re.findall(r"<([^<>]*)>", part)
-            # "Name <address>": the address; otherwise every word is meant as an address (and shown if it is not).
+            # "Name <address>": the address, and the name for a new account; otherwise every word is meant as an
+            # address (and shown if it is not).
+            name = _display_name(part) if len(bracketed) == 1 else ""
             for token in bracketed or part.split():
-                result.append(Row(line=line, email=_address(token), role=default_role))
+                row = Row(line=line, email=_address(token), role=default_role)
+                if JAPANESE.search(name):
+                    row.name_ja = name
+                else:
+                    row.name_latin = name
+                result.append(row)
     return result
+
+
+# Kana, CJK ideographs and half-width katakana: a display name with any of these is a Japanese name.
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+
+
+def _display_name(part: str) -> str:
+    """The name before “<address>” as mail programs copy it, without quotes: "New Trainee Two" <t@…> → New Trainee Two."""
+    name = part[:part.index("<")].strip()
+    return " ".join(name.strip("\"'“”「」").split())
 
 
 def _table(rows, headings, default_role: str) -> list[Row]:

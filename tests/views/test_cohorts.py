@@ -510,3 +510,26 @@ def test_nobody_is_named_as_their_own_mentor(setup, people, make_user):
     cohorts.set_pairings(cohort, {both.id, t0.id}, {(both.id, both.id), (both.id, m0.id), (t0.id, both.id)})
     assert set(db.session.execute(select(CohortPairing.trainee_id, CohortPairing.mentor_id)).all()) == {
         (both.id, m0.id), (t0.id, both.id)}
+
+
+def test_each_spreadsheet_column_sits_with_its_own_description(setup):
+    client, cohort = setup["client"], setup["cohort"]
+    html = client.get(f"/admin/cohorts/{cohort.id}/import", headers=EN).get_data(as_text=True)
+    listing = html[html.index("Spreadsheet columns"):]
+    listing = listing[listing.index("<dl"):listing.index("</dl>")]
+    tags = re.findall(r"<(dt|dd)>", listing)
+    assert len(tags) >= 14 and tags == ["dt", "dd"] * (len(tags) // 2)
+
+
+def test_a_pasted_display_name_becomes_the_new_accounts_name(setup, outbox):
+    client, cohort = setup["client"], setup["cohort"]
+    text = ("New Trainee Two <two@example.org>\n\"Quoted Name\" <three@example.org>\n山田 花子 <hanako@example.org>\n"
+            "four@example.org")
+    html = preview(client, cohort, text, create=True).get_data(as_text=True)
+    assert "New Trainee Two" in html and "山田 花子" in html
+    assert confirm(client, cohort, html).status_code == 302
+    names = {u.email: (u.name_ja, u.name_latin) for u in db.session.scalars(select(User))}
+    assert names["two@example.org"] == ("", "New Trainee Two")
+    assert names["three@example.org"] == ("", "Quoted Name")
+    assert names["hanako@example.org"] == ("山田 花子", "")
+    assert names["four@example.org"] == ("", "")
