@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -61,6 +62,47 @@ def localized_text(texts: dict[str, str] | None, lang: str | None = None) -> str
 def format_when(value: datetime | None, fmt: str = "medium") -> str:
     """A UTC datetime shown in Asia/Tokyo in the current locale."""
     return format_datetime(value, fmt) if value else ""
+
+
+def join_list(items) -> str:
+    """A list as running text: 「A、B、C」 in Japanese, "A, B, C" in English."""
+    return ("、" if current_language() == "ja" else ", ").join(str(item) for item in items)
+
+
+def colon() -> str:
+    """The colon after a label: full-width 「：」 in Japanese (no space after it), ": " in English."""
+    return "：" if current_language() == "ja" else ": "
+
+
+# Kana, CJK ideographs, CJK punctuation and full-width forms: text that is written without spaces between words.
+_JAPANESE = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uffef"
+_ENDS_JAPANESE = re.compile(f"[{_JAPANESE}]$")
+_STARTS_JAPANESE = re.compile(f"^[ \t]*[{_JAPANESE}]")
+_FENCE = re.compile(r"^[ \t]*(```|~~~)")
+
+
+def join_japanese_lines(text: str) -> str:
+    """Japanese Markdown with its source line breaks removed between two Japanese characters.
+
+    A browser shows a line break inside a paragraph as a space, which Japanese text never has
+    (「もとに、 顧客発見」). Lines are joined only when one ends and the next begins with a Japanese character,
+    outside code blocks and not after a hard break (two trailing spaces), so lists, headings and paragraphs
+    keep their structure.
+    """
+    out: list[str] = []
+    fenced = False
+    for line in (text or "").split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+            out.append(line)
+            continue
+        previous = out[-1] if out else ""
+        if (not fenced and out and _ENDS_JAPANESE.search(previous) and _STARTS_JAPANESE.match(line)
+                and not previous.endswith("  ") and not _FENCE.match(previous)):
+            out[-1] = previous + line.lstrip(" \t")
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def format_sheet_time(value: datetime | None) -> str:

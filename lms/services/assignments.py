@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock, storage, unit_of_work
+from ..i18n import join_list
 from ..extensions import db
 from ..models import (Assignment, Attachment, Cohort, CohortCourse, CohortMember, Course, Review, Submission,
                       SubmissionEvent, SubmissionVersion, User)
@@ -453,7 +454,7 @@ def submit(user: User, assignment: Assignment, lock: int | None) -> Submission:
     empty = [s for s in assignment.sections if not (version.sections.get(s["id"]) or "").strip()]
     if empty:
         raise AssignmentError(_l("Every section needs some text before you submit. Still empty: %(sections)s",
-                                 sections=", ".join(_title(s) for s in empty)))
+                                 sections=join_list(_title(s) for s in empty)))
     target = rules.SUBMITTED if submission.state == rules.DRAFT else rules.RESUBMITTED
     now = clock.now()
     _transition(submission, submission.state, target, user, rules.TRAINEE, version.number, now)

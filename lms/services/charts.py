@@ -16,6 +16,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ..i18n import join_list
+
 MAX_AXIS_LABELS = 12  # more would overlap; the others stay in the data table
 MAX_VALUE_LABELS = 26  # numbers above the bars, when there is room for them
 
@@ -90,7 +92,7 @@ def bar_chart(items: Sequence[tuple[str, int]], *, title: str, summary: str, x_t
 
 
 def _summary(items: Sequence[tuple[str, int]]) -> str:
-    return "; ".join(_("%(label)s: %(count)d", label=label, count=count) for label, count in items)
+    return join_list(_("%(label)s: %(count)d", label=label, count=count) for label, count in items)
 
 
 def band_label(low: int, high: int) -> str:

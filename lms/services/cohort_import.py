@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..i18n import LANGUAGES
+from ..i18n import LANGUAGES, join_list
 from ..models import Cohort, CohortMember, CohortPairing, Role, User
 from ..rules import email as email_rule
 from . import accounts, audit
@@ -231,7 +231,7 @@ def _table(rows, headings, default_role: str) -> list[Row]:
     repeated = {h for h in headings if h and headings.count(h) > 1}
     if repeated:
         raise UnreadableInput(_l("The heading row names the same column twice: %(columns)s.",
-                              columns=", ".join(heading_cells[i] for i, h in enumerate(headings) if h in repeated)))
+                              columns=join_list(heading_cells[i] for i, h in enumerate(headings) if h in repeated)))
     result = []
     for line, cells in rows[1:]:
         values = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headings) if h}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.models import Enrolment, Lesson, LessonCompletion, Role
+from lms.models import Enrolment, Lesson, LessonCompletion, Module, Role
 
 
 def lessons_of(course):
@@ -174,3 +174,20 @@ def test_course_and_lesson_query_counts_are_constant(client, make_user, make_cou
         client.logout()
     for pair in counts.values():
         assert len(set(pair)) == 1, counts
+
+
+def test_japanese_pages_use_full_width_colons(app, client, make_user, make_course, enrol):
+    from lms.extensions import db as _db
+    from lms.models import Quiz
+
+    course = make_course(modules=1, lessons=1)
+    module = course_module = _db.session.scalar(select(Module).where(Module.course_id == course.id))
+    _db.session.add(Quiz(course_id=course.id, module_id=course_module.id, slug="check", title_ja="確認テスト",
+                         title_en="Check", pass_mark=70))
+    _db.session.commit()
+    user = make_user(locale="ja")
+    enrol(user, course)
+    client.login(user)
+    lesson = _db.session.scalar(select(Lesson).where(Lesson.module_id == module.id))
+    html = client.get(f"/courses/{course.slug}/lessons/{lesson.slug}").get_data(as_text=True)
+    assert "小テスト：確認テスト" in html and "小テスト: " not in html
