@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..fonts import unprintable
 from ..i18n import LANGUAGES, join_list
 from ..models import Cohort, CohortMember, CohortPairing, Role, User
 from ..rules import email as email_rule
@@ -324,6 +325,10 @@ def _check_row(row: Row, user: User | None, present, create_accounts: bool, firs
         if len(value) > limit:
             row.fail(_l("“%(text)s…” is longer than %(n)d characters.", text=value[:20], n=limit))
     if user is None:
+        for name in (row.name_ja, row.name_latin):  # the new account's name goes on its certificates
+            if lacking := unprintable(name):
+                row.fail(_l("This name contains characters that cannot be printed on a certificate: %(chars)s",
+                            chars=join_list(lacking)))
         if not create_accounts:
             row.fail(_l("No account has this address. Tick “Create accounts and send invitations” to invite them."))
         elif row.action != ERROR:
