@@ -66,6 +66,10 @@ def new_user():
         except accounts.AccountError as error:
             flash(error.message, "error")
         else:
+            # One person added by hand is recorded like people added in bulk (cohort.import).
+            audit.record("user.create", "user", user.id, {
+                "email": user.email, "roles": [role.value for role in Role if role in form.selected_roles()],
+                "invited": not form.password.data}, actor=current_user)
             return redirect(url_for("admin.user", user_id=user.id))
     return render_template("admin/new_user.html", form=form)
 

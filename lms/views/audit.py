@@ -20,6 +20,7 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 ACTION_LABELS = {
     "login.failure": _l("Failed login"),
     "login.throttled": _l("Login blocked after too many attempts"),
+    "user.create": _l("Account created by an admin"),
     "user.roles": _l("Roles changed"),
     "user.deactivate": _l("Account deactivated"),
     "user.activate": _l("Account reactivated"),
