@@ -191,3 +191,27 @@ def test_japanese_pages_use_full_width_colons(app, client, make_user, make_cours
     lesson = _db.session.scalar(select(Lesson).where(Lesson.module_id == module.id))
     html = client.get(f"/courses/{course.slug}/lessons/{lesson.slug}").get_data(as_text=True)
     assert "小テスト：確認テスト" in html and "小テスト: " not in html
+
+
+def test_marking_a_lesson_complete_confirms_it_beside_the_button(client, make_course, make_user, enrol):
+    course = make_course(modules=1, lessons=2)
+    user = make_user()
+    enrol(user, course)
+    client.login(user)
+    lesson_url = f"/courses/{course.slug}/lessons/lesson-1-1"
+    response = client.post_form(f"{lesson_url}/complete", {"done": "1", "then": "stay"})
+    assert response.headers["Location"] == f"{lesson_url}#lesson-actions"
+    html = client.get(lesson_url).get_data(as_text=True)
+    actions = html[html.index('id="lesson-actions"'):]
+    assert 'role="status">Lesson marked as complete.</p>' in actions  # beside the button, not above the lesson
+    assert html.count("Lesson marked as complete.") == 1
+    assert "You completed this lesson." in actions and "Mark as not complete" in actions
+    assert "Lesson marked as complete." not in client.get(lesson_url).get_data(as_text=True)  # shown once
+
+    client.post_form(f"{lesson_url}/complete", {"done": "0"})
+    html = client.get(lesson_url).get_data(as_text=True)
+    assert "Lesson marked as not complete." in html[html.index('id="lesson-actions"'):]
+
+    response = client.post_form(f"{lesson_url}/complete", {"done": "1", "then": "next"})
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'class="flash flash-success" role="status">Lesson marked as complete.' in html
