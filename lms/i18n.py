@@ -59,9 +59,18 @@ def localized_text(texts: dict[str, str] | None, lang: str | None = None) -> str
     return texts.get(lang) or next((texts[code] for code in LANGUAGES if texts.get(code)), "")
 
 
+# English short dates (12/5/26) read differently in Japan, the US and Europe: English uses the month's name.
+EN_DATETIME = "MMM d, y, HH:mm"  # Dec 5, 2026, 14:03
+EN_DATE = "MMM d, y"  # Dec 5, 2026
+
+
 def format_when(value: datetime | None, fmt: str = "medium") -> str:
-    """A UTC datetime shown in Asia/Tokyo in the current locale."""
-    return format_datetime(value, fmt) if value else ""
+    """A UTC datetime shown in Asia/Tokyo in the current locale; never a numeric date in English."""
+    if not value:
+        return ""
+    if fmt in ("short", "medium") and current_language() == "en":
+        fmt = EN_DATETIME
+    return format_datetime(value, fmt)
 
 
 def join_list(items) -> str:
@@ -143,7 +152,11 @@ def format_size(size: int) -> str:
 
 
 def format_day(value, fmt: str = "medium") -> str:
-    return format_date(value, fmt) if value else ""
+    if not value:
+        return ""
+    if fmt in ("short", "medium") and current_language() == "en":
+        fmt = EN_DATE
+    return format_date(value, fmt)
 
 
 PROGRAM_LABELS = {

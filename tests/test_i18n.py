@@ -148,3 +148,17 @@ def test_no_ascii_colon_between_japanese_words_in_the_catalog():
         catalog = read_po(handle)
     mixed = re.compile(r"[\u3040-\u9fff）」]: |: [\u3040-\u9fff（「]")
     assert [m.string for m in catalog if m.id and isinstance(m.string, str) and mixed.search(m.string)] == []
+
+
+def test_english_dates_name_the_month(app):
+    from datetime import date
+
+    from lms.i18n import format_day
+
+    moment = datetime(2026, 12, 5, 5, 3, tzinfo=timezone.utc)  # 14:03 in Tokyo
+    with app.test_request_context(), force_locale("en"):
+        assert format_when(moment, "short") == format_when(moment) == "Dec 5, 2026, 14:03"
+        assert format_day(date(2026, 12, 5), "short") == format_day(date(2026, 12, 5)) == "Dec 5, 2026"
+        assert "/" not in format_when(moment, "short")
+    with app.test_request_context(), force_locale("ja"):
+        assert format_when(moment, "short") == "2026/12/05 14:03"

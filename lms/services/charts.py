@@ -16,7 +16,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..i18n import join_list
+from ..i18n import current_language, join_list
 
 MAX_AXIS_LABELS = 12  # more would overlap; the others stay in the data table
 MAX_VALUE_LABELS = 26  # numbers above the bars, when there is room for them
@@ -114,7 +114,9 @@ def progress_chart(bands: Sequence[tuple[tuple[int, int], int]]) -> BarChart:
 
 def reviews_chart(weeks: Sequence[tuple[date, int]]) -> BarChart:
     """Reviews released per week across the cohort's dates."""
-    items = [(format_date(start, "M/d"), count) for start, count in weeks]
+    # 12/5 is ambiguous in English: the month's name there (Dec 5), 12/5 in Japanese.
+    pattern = "M/d" if current_language() == "ja" else "MMM d"
+    items = [(format_date(start, pattern), count) for start, count in weeks]
     total = sum(count for _, count in items)
     summary = ngettext("%(num)d review released, by the week it was released in: %(counts)s",
                        "%(num)d reviews released, by the week they were released in: %(counts)s", total,

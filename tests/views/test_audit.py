@@ -171,7 +171,7 @@ def test_dates_are_tokyo_calendar_days(client, make_user, add_event):
     assert shown(date_from="2026-04-01", date_to="2026-04-01") == {"late-on-the-first"}
     assert shown(date_from="2026-04-03") == set()
     assert shown(date_from="not-a-date") == {"late-on-the-first", "early-on-the-second"}
-    assert "Apr 2, 2026, 12:30:00\u202fAM" in page(client, date_from="2026-04-02")  # shown in Tokyo time
+    assert "Apr 2, 2026, 00:30" in page(client, date_from="2026-04-02")  # shown in Tokyo time
 
 
 def test_the_page_costs_the_same_queries_for_5_and_200_events(app, client, make_user, count_queries):
