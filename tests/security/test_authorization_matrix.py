@@ -243,7 +243,9 @@ def matrix(w) -> dict[str, dict[str, Check]]:
         "admin.cohort": {"GET": Check(f"/admin/cohorts/{w.cohort}", admins(200))},
         "admin.add_cohort_member": {"POST": Check(f"/admin/cohorts/{w.cohort}/members",
                                                   admins(Redirect("/admin/cohorts/")))},
-        "admin.remove_cohort_member": {"POST": Check(
+        "admin.remove_cohort_member": {"GET": Check(
+            f"/admin/cohorts/{w.scratch_cohort}/members/{w.scratch_member}/remove", admins(200)),
+                                       "POST": Check(
             f"/admin/cohorts/{w.scratch_cohort}/members/{w.scratch_member}/remove",
             admins(Redirect("/admin/cohorts/")))},
         "admin.set_cohort_courses": {"POST": Check(f"/admin/cohorts/{w.scratch_cohort}/courses",

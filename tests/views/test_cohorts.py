@@ -169,11 +169,20 @@ def test_removing_a_mentor_from_the_cohort_removes_their_pairs(setup, people):
     db.session.commit()
     member_id = db.session.scalar(select(CohortMember.id).where(CohortMember.user_id == m0.id))
     url = f"/admin/cohorts/{cohort.id}/members/{member_id}/remove"
+    cohort_page = client.get(f"/admin/cohorts/{cohort.id}").get_data(as_text=True)
+    assert f'href="{url}"' in cohort_page  # a link to the confirmation, not a button that removes at once
+    confirmation = client.get(url)
+    assert confirmation.status_code == 200
+    html = confirmation.get_data(as_text=True)
+    assert f"Remove {m0.display_name} (Mentor) from the cohort First cohort? Their enrolments and work stay." in html
+    assert f'<form method="post" action="{url}">' in html
+    assert db.session.scalar(select(func.count(CohortMember.id)).where(CohortMember.user_id == m0.id)) == 1
     assert client.post_form(url).status_code == 302
     assert db.session.scalar(select(func.count(CohortPairing.id))) == 0
     assert events("cohort.remove")[0].details == {"cohort": "First cohort", "email": m0.email, "role": "mentor"}
-    # A second click (or another admin) finds nothing to remove: no error.
+    # A second click (or another admin) finds nothing to remove: no error; nothing to confirm either.
     assert client.post_form(url).status_code == 302
+    assert client.get(url).status_code == 404
 
 
 def test_a_named_mentor_reviews_only_their_trainee_in_the_queue(setup, people, as_):
