@@ -119,6 +119,7 @@ def matrix(w) -> dict[str, dict[str, Check]]:
         "main.index": {"GET": Check("/", by_actor(200, *LANDING))},
         "main.set_language": {"POST": Check("/language", everyone(302))},
         "main.healthz": {"GET": Check("/healthz", everyone(200))},  # for load balancers: no login
+        "main.favicon": {"GET": Check("/favicon.ico", everyone(200))},
         "auth.login": {
             "GET": Check("/auth/login", by_actor(200, *LANDING)),
             "POST": Check("/auth/login", by_actor(200, *LANDING)),
