@@ -9,7 +9,8 @@ from wtforms import (BooleanField, DateField, EmailField, HiddenField, PasswordF
                      SelectField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from .i18n import LANGUAGE_NAMES, LANGUAGES, PROGRAM_LABELS
+from .fonts import unprintable
+from .i18n import LANGUAGE_NAMES, LANGUAGES, PROGRAM_LABELS, join_list
 from .models import ROLE_LABELS, Role
 from .rules import email as email_rule
 
@@ -24,6 +25,20 @@ class Email:
             raise ValidationError(_l("Enter a valid e-mail address."))
 
 
+class Printable:
+    """A name the certificate's fonts can print (lms.fonts): refused here, not when the certificate is due."""
+
+    def __call__(self, form, field):
+        lacking = unprintable(field.data or "")
+        if lacking:
+            raise ValidationError(unprintable_message(lacking))
+
+
+def unprintable_message(chars: str) -> str:
+    return str(_l("This name contains characters that cannot be printed on a certificate: %(chars)s",
+                  chars=join_list(chars)))
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
@@ -32,9 +47,9 @@ class LoginForm(FlaskForm):
 
 
 class ProfileFields:
-    name_ja = StringField(_l("Name in Japanese"), validators=[Optional(), Length(max=120)],
+    name_ja = StringField(_l("Name in Japanese"), validators=[Optional(), Length(max=120), Printable()],
                           description=_l("As it should appear on Japanese certificates, e.g. 川崎 花子"))
-    name_latin = StringField(_l("Name in Latin script"), validators=[DataRequired(), Length(max=120)],
+    name_latin = StringField(_l("Name in Latin script"), validators=[DataRequired(), Length(max=120), Printable()],
                              description=_l("As it should appear on English certificates, e.g. Hanako Kawasaki"))
     organisation = StringField(_l("Organisation (your startup)"), validators=[Optional(), Length(max=200)])
     locale = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES)
@@ -109,8 +124,9 @@ class EnrolUserForm(FlaskForm):
 
 
 class CohortForm(FlaskForm):
-    name_ja = StringField(_l("Name in Japanese"), validators=[DataRequired(), Length(max=200)])
-    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
+    # A cohort's name, not a person's: labels of their own (a person's "Name in Japanese" is 氏名).
+    name_ja = StringField(_l("Cohort name in Japanese"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Cohort name in English"), validators=[DataRequired(), Length(max=200)])
     program = SelectField(_l("Program"), choices=[SelectChoice(k, v) for k, v in PROGRAM_LABELS.items()])
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()],
                           description=_l("Assignment due dates count from this day."))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import math
+import re
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel import negotiate_locale
 from flask import has_request_context, request, session
@@ -12,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .clock import TIMEZONE  # noqa: F401 (lms.i18n.TIMEZONE: the program's zone, defined in lms.clock)
+from .clock import TOKYO
 
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
@@ -57,17 +59,89 @@ def localized_text(texts: dict[str, str] | None, lang: str | None = None) -> str
     return texts.get(lang) or next((texts[code] for code in LANGUAGES if texts.get(code)), "")
 
 
+# English short dates (12/5/26) read differently in Japan, the US and Europe: English uses the month's name.
+EN_DATETIME = "MMM d, y, HH:mm"  # Dec 5, 2026, 14:03
+EN_DATE = "MMM d, y"  # Dec 5, 2026
+
+
 def format_when(value: datetime | None, fmt: str = "medium") -> str:
-    """A UTC datetime shown in Asia/Tokyo in the current locale."""
-    return format_datetime(value, fmt) if value else ""
+    """A UTC datetime shown in Asia/Tokyo in the current locale; never a numeric date in English."""
+    if not value:
+        return ""
+    if fmt in ("short", "medium") and current_language() == "en":
+        fmt = EN_DATETIME
+    return format_datetime(value, fmt)
 
 
-def format_score(percent: float | None) -> str:
-    """A percentage as people read it: at most two decimals, rounded down so 69.996 never shows as 70."""
+def join_list(items) -> str:
+    """A list as running text: 「A、B、C」 in Japanese, "A, B, C" in English."""
+    return ("、" if current_language() == "ja" else ", ").join(str(item) for item in items)
+
+
+def colon() -> str:
+    """The colon after a label: full-width 「：」 in Japanese (no space after it), ": " in English."""
+    return "：" if current_language() == "ja" else ": "
+
+
+# Kana, CJK ideographs, CJK punctuation and full-width forms: text that is written without spaces between words.
+_JAPANESE = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uffef"
+_ENDS_JAPANESE = re.compile(f"[{_JAPANESE}]$")
+_STARTS_JAPANESE = re.compile(f"^[ \t]*[{_JAPANESE}]")
+_FENCE = re.compile(r"^[ \t]*(```|~~~)")
+
+
+def join_japanese_lines(text: str) -> str:
+    """Japanese Markdown with its source line breaks removed between two Japanese characters.
+
+    A browser shows a line break inside a paragraph as a space, which Japanese text never has
+    (「もとに、 顧客発見」). Lines are joined only when one ends and the next begins with a Japanese character,
+    outside code blocks and not after a hard break (two trailing spaces), so lists, headings and paragraphs
+    keep their structure.
+    """
+    out: list[str] = []
+    fenced = False
+    for line in (text or "").split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+            out.append(line)
+            continue
+        previous = out[-1] if out else ""
+        if (not fenced and out and _ENDS_JAPANESE.search(previous) and _STARTS_JAPANESE.match(line)
+                and not previous.endswith("  ") and not _FENCE.match(previous)):
+            out[-1] = previous + line.lstrip(" \t")
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def format_sheet_time(value: datetime | None) -> str:
+    """A UTC datetime for a spreadsheet cell: ``YYYY-MM-DD HH:MM`` in Asia/Tokyo, which Excel reads as a date-time."""
+    return value.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _half_up(value: float, places: int) -> str:
+    """``value`` rounded half away from zero to ``places`` decimals, without trailing zeros: 88.9, 14.3, 100, 0.
+
+    The float is first read at 9 decimals, so 100 * 1399 / 2000 (69.94999… in binary) counts as the 69.95 it is.
+    """
+    exact = Decimal(repr(round(value, 9))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{exact:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def format_score(percent: float | None, places: int = 1) -> str:
+    """A percentage as people read it, the same on every page and export: half-up to one decimal
+    (8/9 → 88.9, 1/7 → 14.3, 100, 0). Pass/fail is decided on the unrounded value (``rules.grading``)."""
     if percent is None:
         return ""
-    value = math.floor(percent * 100 + 1e-9) / 100
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    return _half_up(percent, places)
+
+
+def format_points(points: float | None) -> str:
+    """Quiz points, which partial credit can make fractional: 8, 7.5, 6.67."""
+    return "" if points is None else _half_up(points, 2)
 
 
 def format_size(size: int) -> str:
@@ -78,7 +152,11 @@ def format_size(size: int) -> str:
 
 
 def format_day(value, fmt: str = "medium") -> str:
-    return format_date(value, fmt) if value else ""
+    if not value:
+        return ""
+    if fmt in ("short", "medium") and current_language() == "en":
+        fmt = EN_DATE
+    return format_date(value, fmt)
 
 
 PROGRAM_LABELS = {

@@ -6,6 +6,8 @@ import time for course content), and templates show it with ``|safe_html``.
 
 from __future__ import annotations
 
+import re
+
 import bleach
 import markdown
 from bleach.html5lib_shim import Filter
@@ -108,9 +110,14 @@ def clean_html(html: str) -> str:
     return _cleaner.clean(html)
 
 
+# A Markdown table whose top-left heading is blank (| | A | B |) gives an empty <th>: a heading that names nothing
+# for screen readers. It becomes an ordinary empty cell.
+_EMPTY_HEADING = re.compile(r"<th(\s[^>]*)?>\s*</th>")
+
+
 def render_markdown(text: str) -> str:
     """Markdown source to sanitized HTML (a plain string, ready to store)."""
-    return clean_html(_markdown().convert(text or ""))
+    return _EMPTY_HEADING.sub(r"<td\1></td>", clean_html(_markdown().convert(text or "")))
 
 
 def safe_html(stored: str | None) -> Markup:

@@ -202,3 +202,13 @@ def test_preferences_show_only_the_kinds_of_ones_roles_and_save(app, make_user, 
     both = make_user({Role.MENTOR, Role.ADMIN})
     page = as_(both).get("/account/").get_data(as_text=True)
     assert 'value="mentor_digest"' in page and 'value="admin_digest"' in page and 'value="due_soon"' not in page
+
+
+def test_the_favicon_answers_on_every_page_without_a_login(client):
+    with client.get("/favicon.ico") as response:  # a file response: closed, or Python warns
+        assert response.status_code == 200 and response.mimetype == "image/vnd.microsoft.icon"
+        assert response.get_data()[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    html = client.get("/auth/login").get_data(as_text=True)
+    assert 'rel="icon" href="/static/favicon.svg"' in html and 'href="/favicon.ico"' in html
+    with client.get("/static/favicon.svg") as svg:
+        assert svg.status_code == 200 and b">S</text>" in svg.get_data()

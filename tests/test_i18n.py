@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import datetime, timezone
 
+import pytest
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
-from lms.i18n import format_when
+from lms.i18n import format_points, format_score, format_when
 from lms.extensions import db
 
 from .conftest import REPO
@@ -102,3 +104,61 @@ def test_pot_is_up_to_date_with_the_source(tmp_path):
         f"messages.pot is out of date (run make update-catalogs): new {sorted(extracted - committed)}, "
         f"gone {sorted(committed - extracted)}"
     )
+
+
+@pytest.mark.parametrize("percent, text", [
+    (800 / 9, "88.9"), (100 / 7, "14.3"), (600 / 7, "85.7"), (100.0, "100"), (0.0, "0"), (70.0, "70"),
+    (12.25, "12.3"), (100 * 1399 / 2000, "70"), (66.64, "66.6"), (50.05, "50.1"), (None, "")])
+def test_format_score_rounds_half_up_to_one_decimal(percent, text):
+    assert format_score(percent) == text
+
+
+def test_format_score_with_more_places_and_points():
+    assert format_score(0.25, 3) == "0.25" and format_score(7.000000000000001, 3) == "7"
+    assert (format_points(8.0), format_points(7.5), format_points(20 / 3), format_points(0)) == ("8", "7.5", "6.67", "0")
+
+
+def test_lists_and_colons_follow_the_language(app):
+    from lms.i18n import colon, join_japanese_lines, join_list
+
+    with app.test_request_context(), force_locale("ja"):
+        assert join_list(["PDF", "DOCX", "PPTX"]) == "PDF、DOCX、PPTX" and colon() == "："
+    with app.test_request_context(), force_locale("en"):
+        assert join_list(["PDF", "DOCX"]) == "PDF, DOCX" and colon() == ": "
+    assert join_japanese_lines("もとに、\n顧客発見\n  を学ぶ。\nEnglish\nline") == "もとに、顧客発見を学ぶ。\nEnglish\nline"
+    assert join_japanese_lines("段落。\n\n次の段落。") == "段落。\n\n次の段落。"
+    assert join_japanese_lines("```\nコード\nコード\n```") == "```\nコード\nコード\n```"
+    assert join_japanese_lines("改行  \nする") == "改行  \nする"
+
+
+COUNTERS = "件人回日行個点問章つ"
+
+
+def test_japanese_counters_follow_their_number_without_a_space():
+    with open(REPO / "translations/ja/LC_MESSAGES/messages.po", "rb") as handle:
+        catalog = read_po(handle)
+    spaced = re.compile(r"(%\(\w+\)d|\b\d+) [" + COUNTERS + "]|[\u3040-\u9fff] (%\\(\\w+\\)d|\\d)")
+    bad = [message.string for message in catalog if message.id and any(
+        spaced.search(text) for text in (message.string if isinstance(message.string, tuple) else (message.string,)))]
+    assert bad == []
+
+
+def test_no_ascii_colon_between_japanese_words_in_the_catalog():
+    with open(REPO / "translations/ja/LC_MESSAGES/messages.po", "rb") as handle:
+        catalog = read_po(handle)
+    mixed = re.compile(r"[\u3040-\u9fff）」]: |: [\u3040-\u9fff（「]")
+    assert [m.string for m in catalog if m.id and isinstance(m.string, str) and mixed.search(m.string)] == []
+
+
+def test_english_dates_name_the_month(app):
+    from datetime import date
+
+    from lms.i18n import format_day
+
+    moment = datetime(2026, 12, 5, 5, 3, tzinfo=timezone.utc)  # 14:03 in Tokyo
+    with app.test_request_context(), force_locale("en"):
+        assert format_when(moment, "short") == format_when(moment) == "Dec 5, 2026, 14:03"
+        assert format_day(date(2026, 12, 5), "short") == format_day(date(2026, 12, 5)) == "Dec 5, 2026"
+        assert "/" not in format_when(moment, "short")
+    with app.test_request_context(), force_locale("ja"):
+        assert format_when(moment, "short") == "2026/12/05 14:03"

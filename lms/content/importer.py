@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import join_japanese_lines
 from ..models import Assignment, Course, Lesson, Module, Question, Quiz, utcnow
 from ..sanitize import render_markdown
 from ..services import quizzes
@@ -80,7 +81,7 @@ def _import_course(spec: CourseSpec, report: ImportReport) -> None:
         position=spec.position,
         title_ja=spec.title["ja"],
         title_en=spec.title["en"],
-        description_html_ja=render_markdown(spec.description["ja"]),
+        description_html_ja=_render(spec.description["ja"], "ja"),
         description_html_en=render_markdown(spec.description["en"]),
         completion_rules=spec.completion,
         certificate_info=spec.certificate,
@@ -100,7 +101,7 @@ def _import_course(spec: CourseSpec, report: ImportReport) -> None:
         changed |= _set(
             module, position=m_pos, archived_at=None,
             title_ja=m_spec.title["ja"], title_en=m_spec.title["en"],
-            summary_ja=m_spec.summary.get("ja", ""), summary_en=m_spec.summary.get("en", ""),
+            summary_ja=join_japanese_lines(m_spec.summary.get("ja", "")), summary_en=m_spec.summary.get("en", ""),
         )
         db.session.flush()
         seen_modules.add(m_spec.slug)
@@ -113,7 +114,7 @@ def _import_course(spec: CourseSpec, report: ImportReport) -> None:
             changed |= _set(
                 lesson, module_id=module.id, position=l_pos, minutes=l_spec.minutes, archived_at=None,
                 title_ja=l_spec.title["ja"], title_en=l_spec.title["en"],
-                body_html_ja=render_markdown(l_spec.body["ja"]), body_html_en=render_markdown(l_spec.body["en"]),
+                body_html_ja=_render(l_spec.body["ja"], "ja"), body_html_en=render_markdown(l_spec.body["en"]),
             )
             seen_lessons.add(l_spec.slug)
         changed |= _import_quiz(course, module, m_spec)
@@ -143,8 +144,13 @@ def _import_course(spec: CourseSpec, report: ImportReport) -> None:
     (report.created if created else report.updated if changed else report.unchanged).append(spec.slug)
 
 
+def _render(text: str, lang: str) -> str:
+    """Markdown to stored HTML; Japanese without the spaces its source line breaks would show as."""
+    return render_markdown(join_japanese_lines(text) if lang == "ja" else text)
+
+
 def _markdown(texts: dict[str, str], prefix: str) -> dict[str, str]:
-    return {f"{prefix}_ja": render_markdown(texts.get("ja", "")) if texts else "",
+    return {f"{prefix}_ja": _render(texts.get("ja", ""), "ja") if texts else "",
             f"{prefix}_en": render_markdown(texts.get("en", "")) if texts else ""}
 
 
@@ -164,7 +170,7 @@ def _grader_data(data: dict) -> dict:
     for choice in data["choices"]:
         feedback = choice.get("feedback") or {}
         choices.append({"id": choice["id"], "text": choice["text"], "correct": choice["correct"],
-                        "feedback_html": {lang: render_markdown(text) for lang, text in feedback.items()}})
+                        "feedback_html": {lang: _render(text, lang) for lang, text in feedback.items()}})
     return {**data, "choices": choices}
 
 
@@ -212,7 +218,7 @@ def _import_quiz(course: Course, module: Module, m_spec: ModuleSpec) -> bool:
 
 
 def _html(texts: dict[str, str]) -> dict[str, str]:
-    return {lang: render_markdown(text) for lang, text in (texts or {}).items()}
+    return {lang: _render(text, lang) for lang, text in (texts or {}).items()}
 
 
 def _import_assignment(course: Course, module: Module, position: int, spec: AssignmentSpec,

@@ -155,6 +155,12 @@ def attempt_percent(marks: Iterable[tuple[float, int]]) -> float:
     return 100 * sum(fraction * points for fraction, points in marks) / total
 
 
+def attempt_points(marks: Iterable[tuple[float | None, int]]) -> tuple[float, int]:
+    """(points earned, points possible) from (fraction, points) per question; an unmarked answer earns nothing."""
+    marks = list(marks)
+    return sum((fraction or 0) * points for fraction, points in marks), sum(points for _, points in marks)
+
+
 def has_passed(percent: float, pass_mark: int) -> bool:
     return percent >= pass_mark
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock, storage, unit_of_work
+from ..i18n import join_list
 from ..extensions import db
 from ..models import (Assignment, Attachment, Cohort, CohortCourse, CohortMember, Course, Review, Submission,
                       SubmissionEvent, SubmissionVersion, User)
@@ -59,6 +60,17 @@ class NotAllowed(Exception):
 
 class Conflict(AssignmentError):
     """Someone saved this submission since the page was loaded; ``typed`` is what this request carried."""
+
+    def __init__(self, message, typed: dict):
+        super().__init__(message)
+        self.typed = typed
+
+
+class Invalid(AssignmentError):
+    """What was sent breaks a rule (too long, unscored, no comment): the views answer 422 and show ``typed`` back.
+
+    Not a ``Conflict`` (409), which is about someone else's change or the submission's state.
+    """
 
     def __init__(self, message, typed: dict):
         super().__init__(message)
@@ -286,7 +298,7 @@ def save_draft(user: User, assignment: Assignment, texts: dict[str, str], lock: 
     typed = {"sections": texts}
     for key, text in texts.items():
         if len(text or "") > MAX_SECTION_TEXT:
-            raise AssignmentError(_l("A section is longer than %(n)d characters.", n=MAX_SECTION_TEXT))
+            raise Invalid(_l("A section is longer than %(n)d characters.", n=MAX_SECTION_TEXT), typed)
     now = clock.now()
     submission = submission_of(user, assignment)
     if submission is None:
@@ -453,7 +465,7 @@ def submit(user: User, assignment: Assignment, lock: int | None) -> Submission:
     empty = [s for s in assignment.sections if not (version.sections.get(s["id"]) or "").strip()]
     if empty:
         raise AssignmentError(_l("Every section needs some text before you submit. Still empty: %(sections)s",
-                                 sections=", ".join(_title(s) for s in empty)))
+                                 sections=join_list(_title(s) for s in empty)))
     target = rules.SUBMITTED if submission.state == rules.DRAFT else rules.RESUBMITTED
     now = clock.now()
     _transition(submission, submission.state, target, user, rules.TRAINEE, version.number, now)
@@ -500,19 +512,19 @@ def save_review(reviewer: User, submission: Submission, data: ReviewInput, lock:
     assignment = submission.assignment
     typed = data.typed()
     if len(data.comment) > MAX_COMMENT or any(len(t) > MAX_COMMENT for t in data.section_comments.values()):
-        raise Conflict(_l("A comment is longer than %(n)d characters.", n=MAX_COMMENT), typed)
+        raise Invalid(_l("A comment is longer than %(n)d characters.", n=MAX_COMMENT), typed)
     if submission.state not in (rules.SUBMITTED, rules.RESUBMITTED, rules.IN_REVIEW):
         raise Conflict(_l("This submission is not waiting for a review any more; your text is shown below."), typed)
     scores = rules.clean_scores(assignment.criteria, data.scores)
     if data.decision == "approve":
         problem = rules.approval_problem(assignment.criteria, scores, assignment.pass_points)
         if problem == "unscored":
-            raise Conflict(_l("Score every criterion before you approve."), typed)
+            raise Invalid(_l("Score every criterion before you approve."), typed)
         if problem == "below_pass":
-            raise Conflict(_l("The total is below the %(points)d points needed to approve. "
+            raise Invalid(_l("The total is below the %(points)d points needed to approve. "
                               "Request a revision instead, or revise the scores.", points=assignment.pass_points), typed)
     if data.decision == "revise" and not data.comment.strip():
-        raise Conflict(_l("Write an overall comment that tells the trainee what to revise."), typed)
+        raise Invalid(_l("Write an overall comment that tells the trainee what to revise."), typed)
     version = _latest_version(submission)
     now = clock.now()
     if submission.state != rules.IN_REVIEW:

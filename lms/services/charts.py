@@ -16,6 +16,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ..i18n import current_language, join_list
+
 MAX_AXIS_LABELS = 12  # more would overlap; the others stay in the data table
 MAX_VALUE_LABELS = 26  # numbers above the bars, when there is room for them
 
@@ -90,7 +92,7 @@ def bar_chart(items: Sequence[tuple[str, int]], *, title: str, summary: str, x_t
 
 
 def _summary(items: Sequence[tuple[str, int]]) -> str:
-    return "; ".join(_("%(label)s: %(count)d", label=label, count=count) for label, count in items)
+    return join_list(_("%(label)s: %(count)d", label=label, count=count) for label, count in items)
 
 
 def band_label(low: int, high: int) -> str:
@@ -112,7 +114,9 @@ def progress_chart(bands: Sequence[tuple[tuple[int, int], int]]) -> BarChart:
 
 def reviews_chart(weeks: Sequence[tuple[date, int]]) -> BarChart:
     """Reviews released per week across the cohort's dates."""
-    items = [(format_date(start, "M/d"), count) for start, count in weeks]
+    # 12/5 is ambiguous in English: the month's name there (Dec 5), 12/5 in Japanese.
+    pattern = "M/d" if current_language() == "ja" else "MMM d"
+    items = [(format_date(start, pattern), count) for start, count in weeks]
     total = sum(count for _, count in items)
     summary = ngettext("%(num)d review released, by the week it was released in: %(counts)s",
                        "%(num)d reviews released, by the week they were released in: %(counts)s", total,

@@ -23,7 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..i18n import LANGUAGES
+from ..fonts import unprintable
+from ..i18n import LANGUAGES, join_list
 from ..models import Cohort, CohortMember, CohortPairing, Role, User
 from ..rules import email as email_rule
 from . import accounts, audit
@@ -200,10 +201,27 @@ def _address_list(rows, default_role: str) -> list[Row]:
     for line, cells in rows:
         for part in re.split(r"[,;、，；\t]+", ",".join(cells)):
             bracketed = re.findall(r"<([^<>]*)>", part)
-            # "Name <address>": the address; otherwise every word is meant as an address (and shown if it is not).
+            # "Name <address>": the address, and the name for a new account; otherwise every word is meant as an
+            # address (and shown if it is not).
+            name = _display_name(part) if len(bracketed) == 1 else ""
             for token in bracketed or part.split():
-                result.append(Row(line=line, email=_address(token), role=default_role))
+                row = Row(line=line, email=_address(token), role=default_role)
+                if JAPANESE.search(name):
+                    row.name_ja = name
+                else:
+                    row.name_latin = name
+                result.append(row)
     return result
+
+
+# Kana, CJK ideographs and half-width katakana: a display name with any of these is a Japanese name.
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+
+
+def _display_name(part: str) -> str:
+    """The name before “<address>” as mail programs copy it, without quotes: "New Trainee Two" <t@…> → New Trainee Two."""
+    name = part[:part.index("<")].strip()
+    return " ".join(name.strip("\"'“”「」").split())
 
 
 def _table(rows, headings, default_role: str) -> list[Row]:
@@ -214,7 +232,7 @@ def _table(rows, headings, default_role: str) -> list[Row]:
     repeated = {h for h in headings if h and headings.count(h) > 1}
     if repeated:
         raise UnreadableInput(_l("The heading row names the same column twice: %(columns)s.",
-                              columns=", ".join(heading_cells[i] for i, h in enumerate(headings) if h in repeated)))
+                              columns=join_list(heading_cells[i] for i, h in enumerate(headings) if h in repeated)))
     result = []
     for line, cells in rows[1:]:
         values = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headings) if h}
@@ -307,6 +325,10 @@ def _check_row(row: Row, user: User | None, present, create_accounts: bool, firs
         if len(value) > limit:
             row.fail(_l("“%(text)s…” is longer than %(n)d characters.", text=value[:20], n=limit))
     if user is None:
+        for name in (row.name_ja, row.name_latin):  # the new account's name goes on its certificates
+            if lacking := unprintable(name):
+                row.fail(_l("This name contains characters that cannot be printed on a certificate: %(chars)s",
+                            chars=join_list(lacking)))
         if not create_accounts:
             row.fail(_l("No account has this address. Tick “Create accounts and send invitations” to invite them."))
         elif row.action != ERROR:

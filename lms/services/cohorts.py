@@ -146,6 +146,12 @@ def add_member(cohort: Cohort, email: str, role: str) -> User:
     return user
 
 
+def get_member(cohort: Cohort, member_id: int) -> CohortMember | None:
+    """A member of this cohort (with their account), for the confirmation before removing them."""
+    return db.session.scalar(select(CohortMember).where(CohortMember.id == member_id,
+                                                        CohortMember.cohort_id == cohort.id))
+
+
 def remove_member(cohort: Cohort, member_id: int) -> None:
     """Take someone out of the cohort; enrolments and work stay (the trainee keeps their progress)."""
     member = db.session.scalar(select(CohortMember).where(CohortMember.id == member_id,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import load_only
 
 from .. import clock
 from ..extensions import db
-from ..i18n import format_score, localized
+from ..i18n import format_score, format_sheet_time, localized
 from ..models import (Assignment, Certificate, Cohort, CohortCourse, CohortMember, Course, Enrolment, Lesson,
                       LessonCompletion, Module, Quiz, QuizAttempt, QuizResult, Review, Submission, SubmissionEvent,
                       SubmissionVersion, User)
@@ -35,7 +35,7 @@ from ..rules.reports import (APPROVED, DRAFT, NOT_STARTED, QUIZ_FAILED, QUIZ_IN_
                              weekly_counts)
 from ..rules.reports import clamp_stuck_days  # noqa: F401 (the views read the parameter through this module)
 from .allocation import allocation_clause
-from .audit import tokyo_iso, tokyo_midnight
+from .audit import tokyo_midnight
 from .people import Page
 
 MATRIX_PAGE_SIZE = 50
@@ -440,13 +440,7 @@ def _waiting_counts(mentor_ids: list[int], course_id: int, trainee_ids) -> dict[
 
 
 def _when(moment: datetime | None) -> str:
-    return tokyo_iso(moment) if moment is not None else ""
-
-
-def _quiz_text(cell: QuizCell) -> str:
-    if cell.best is None:
-        return cell.label
-    return _("%(state)s (%(score)s%%)", state=cell.label, score=format_score(cell.best))
+    return format_sheet_time(moment)
 
 
 def _certificate_status(row: TraineeRow) -> str:
@@ -463,27 +457,31 @@ def _person_header() -> list[str]:
 
 
 def report_header(report: CohortReport) -> list[str]:
+    """Counts and percentages in columns of their own (a cell such as 1/2 is a date to Excel); titles only here."""
     header = _person_header() + [_("Stage"), _("Steps done, percent"), _("Last activity (Asia/Tokyo)"),
                                  _("Days without activity"), _("Stuck (no activity for %(days)d days)",
                                                                    days=report.stuck_days)]
     for column in report.modules:
         title = localized(column.module, "title")
-        header += [_("%(module)s: lessons done", module=title), _("%(module)s: quizzes", module=title),
-                   _("%(module)s: assignments", module=title)]
+        header += [_("%(module)s: lessons done", module=title), _("%(module)s: lessons total", module=title)]
+        for quiz in column.quizzes:
+            quiz_title = localized(quiz, "title")
+            header += [_("%(quiz)s: status", quiz=quiz_title), _("%(quiz)s: best score (%%)", quiz=quiz_title)]
+        for assignment in column.assignments:
+            header += [_("%(assignment)s: status", assignment=localized(assignment, "title"))]
     return header + [_("Certificate")]
 
 
 def report_rows(report: CohortReport) -> Iterator[list]:
-    """The matrix for the whole cohort, one trainee a row."""
+    """The matrix for the whole cohort, one trainee a row, in the columns of ``report_header``."""
     for row in report.trainees:
         line = _person(row.user) + [row.stage_label, row.progress.percent, _when(row.last_activity), row.days_idle,
                                     _("Yes") if row.stuck else _("No")]
         for cell in row.cells:
-            line += [f"{cell.lessons.done}/{cell.lessons.total}",
-                     "; ".join(_("%(item)s: %(state)s", item=localized(q.quiz, "title"), state=_quiz_text(q))
-                               for q in cell.quizzes),
-                     "; ".join(_("%(item)s: %(state)s", item=localized(a.assignment, "title"), state=a.label)
-                               for a in cell.assignments)]
+            line += [cell.lessons.done, cell.lessons.total]
+            for quiz in cell.quizzes:
+                line += [quiz.label, format_score(quiz.best)]
+            line += [item.label for item in cell.assignments]
         yield line + [_certificate_status(row)]
 
 

@@ -54,13 +54,14 @@ def init_app(app) -> None:
         localized_text=i18n.localized_text,
         step_url=step_url,
         current_language=i18n.current_language,
+        colon=i18n.colon,
         LANGUAGES=i18n.LANGUAGES,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         PROGRAM_LABELS=i18n.PROGRAM_LABELS,
         ActionForm=_token_form,
     )
     app.jinja_env.filters.update(when=i18n.format_when, day=i18n.format_day, safe_html=safe_html,
-                                 filesize=i18n.format_size, score=i18n.format_score,
+                                 filesize=i18n.format_size, score=i18n.format_score, points=i18n.format_points, join_list=i18n.join_list,
                                  fromiso=_from_iso)
 
     @app.context_processor

@@ -90,6 +90,10 @@ def new_user():
         except accounts.AccountError as error:
             flash(error.message, "error")
         else:
+            # One person added by hand is recorded like people added in bulk (cohort.import).
+            audit.record("user.create", "user", user.id, {
+                "email": user.email, "roles": [role.value for role in Role if role in form.selected_roles()],
+                "invited": not form.password.data}, actor=current_user)
             return redirect(url_for("admin.user", user_id=user.id))
     return render_template("admin/new_user.html", form=form)
 
@@ -244,9 +248,17 @@ def add_cohort_member(cohort_id):
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))
 
 
-@bp.post("/cohorts/<id:cohort_id>/members/<id:member_id>/remove")
+@bp.route("/cohorts/<id:cohort_id>/members/<id:member_id>/remove", methods=["GET", "POST"])
 def remove_cohort_member(cohort_id, member_id):
+    """GET asks first (who, from which cohort, what stays); the POST removes."""
     cohort = db.get_or_404(Cohort, cohort_id)
+    if request.method == "GET":
+        member = cohorts.get_member(cohort, member_id)
+        if member is None:
+            abort(404)
+        page = request.args.get("page", type=int)
+        return render_template("admin/cohort_remove.html", cohort=cohort, member=member, form=ActionForm(),
+                               page=page if page and page > 1 else None)
     if not ActionForm().validate_on_submit():
         abort(400)
     cohorts.remove_member(cohort, member_id)

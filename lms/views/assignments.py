@@ -82,6 +82,9 @@ def save(slug, assignment_slug):
     except assignments.Conflict as conflict:
         flash(conflict.message, "error")
         return _render_assignment(course, assignment, typed=conflict.typed, status=409)
+    except assignments.Invalid as invalid:  # a rule refused what was sent: 422, the typed text shown back
+        flash(invalid.message, "error")
+        return _render_assignment(course, assignment, typed=invalid.typed, status=422)
     except assignments.AssignmentError as error:
         flash(error.message, "error")
         return _render_assignment(course, assignment, typed={"sections": texts}, status=400)
@@ -196,6 +199,9 @@ def save_review(submission_id):
     except assignments.Conflict as conflict:
         flash(conflict.message, "error")
         return _render_review(assignments.get_submission(submission_id), typed=conflict.typed, status=409)
+    except assignments.Invalid as invalid:
+        flash(invalid.message, "error")
+        return _render_review(assignments.get_submission(submission_id), typed=invalid.typed, status=422)
     if data.decision == "approve":
         flash(_("Approved. The trainee has been notified."), "success")
     elif data.decision == "revise":

@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "login.failure": _l("Failed login"),
     "login.throttled": _l("Login blocked after too many attempts"),
     "login.throttle_cleared": _l("Login throttle cleared"),
+    "user.create": _l("Account created by an admin"),
     "user.roles": _l("Roles changed"),
     "user.deactivate": _l("Account deactivated"),
     "user.activate": _l("Account reactivated"),

@@ -1,6 +1,7 @@
 """The trainee's dashboard and the lesson pages."""
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..forms import ActionForm
@@ -49,11 +50,15 @@ def complete(slug, lesson_slug):
         abort(403)  # mentors and admins may read, but only enrolled trainees record progress
     if not ActionForm().validate_on_submit():
         abort(400)
-    learning.set_lesson_done(current_user, lesson, request.form.get("done") != "0")
+    done = request.form.get("done") != "0"
+    learning.set_lesson_done(current_user, lesson, done)
+    message = _("Lesson marked as complete.") if done else _("Lesson marked as not complete.")
     if request.form.get("then") == "next":
+        flash(message, "success")  # at the top of the next page
         view = learning.course_view(current_user, course)
-        _, following = learning.neighbours(view, lesson)
+        _previous, following = learning.neighbours(view, lesson)
         if following is not None:
             return redirect(step_url(course, following))
         return redirect(url_for("catalog.course", slug=slug))
-    return redirect(url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug))
+    flash(message, "lesson")  # the lesson page shows it beside the button it scrolls back to
+    return redirect(url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor="lesson-actions"))

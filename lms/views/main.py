@@ -1,6 +1,6 @@
-"""Home page, the language switch and the health check."""
+"""Home page, the language switch, the favicon and the health check."""
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, send_from_directory, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,6 +30,13 @@ def set_language():
             accounts.set_language(current_user, form.lang.data)
     target = form.next.data
     return redirect(target if is_safe_next(target) else url_for("main.index"))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on every site whatever the page links: the "S" mark (static/favicon.ico)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=7 * 24 * 3600)
 
 
 @bp.get("/healthz")

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import unit_of_work
+from ..i18n import join_list
 from ..forms import ActionForm
 from ..rules import grading
 from ..security import role_required
@@ -113,7 +114,7 @@ def save(attempt_id):
                    and grading.parse_number(answer) is None]
     if not_numbers:  # one short message: the session cookie carries flashes
         flash(_("Not a number in question %(numbers)s. It was saved as you typed it; correct it before you submit.",
-                numbers=", ".join(map(str, not_numbers))), "error")
+                numbers=join_list(not_numbers)), "error")
     if parsed.dropped:
         flash(_("The course team changed a question while you were answering; a choice that no longer "
                 "exists was left out. Check your answers."), "info")
@@ -153,8 +154,11 @@ def review(attempt_id):
                                course=attempt.quiz.module.course)
     quiz = attempt.quiz
     status = quizzes.status(current_user, quiz)
+    questions = quizzes.shown_questions(attempt)
+    earned, possible = grading.attempt_points((sq.fraction, sq.question.points) for sq in questions)
     return render_template("quiz/review.html", attempt=attempt, quiz=quiz, course=quiz.module.course,
-                           status=status, reveal=status.reveal, questions=quizzes.shown_questions(attempt))
+                           status=status, reveal=status.reveal, questions=questions, earned=earned,
+                           possible=possible)
 
 
 @bp.post("/quiz-attempts/<id:attempt_id>/close")

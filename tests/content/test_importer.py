@@ -204,3 +204,16 @@ def test_each_shipped_course_has_real_assignments():
 def test_shipped_courses_import(app):
     report = import_courses(REPO / "courses")
     assert sorted(report.created) == ["global-entrepreneur", "regulatory-science"]
+
+
+def test_japanese_text_keeps_no_spaces_from_its_source_line_breaks(app, tmp_path):
+    toml = COURSE_TOML.replace('ja = "説明です。"', 'ja = """\n実践知をもとに、\n顧客発見を学びます。\nUC Berkeley と\nBioLabs の事例。\n\n- 一つ目\n- 二つ目\n"""').replace(
+        'title = { ja = "基礎", en = "Basics" }', 'title = { ja = "基礎", en = "Basics" }\nsummary = { ja = """顧客を\n知る。""", en = "Know\\nthe customer." }')
+    write_course(tmp_path / "courses", toml=toml)
+    import_courses(tmp_path / "courses")
+    course = db.session.scalar(select(Course))
+    assert "もとに、顧客発見を学びます。" in course.description_html_ja
+    assert "UC Berkeley と\nBioLabs" in course.description_html_ja  # Latin next to Latin keeps its space
+    assert "<li>一つ目</li>" in course.description_html_ja and "<li>二つ目</li>" in course.description_html_ja
+    module = db.session.scalar(select(Module).where(Module.slug == "basics"))
+    assert module.summary_ja == "顧客を知る。" and module.summary_en == "Know\nthe customer."

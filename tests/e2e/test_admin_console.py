@@ -80,8 +80,8 @@ def test_cohort_from_a_spreadsheet_named_mentors_report_and_export(office, in_ap
     page.get_by_role("button", name="プレビュー").click()
     expect(page.locator("h1")).to_have_text("追加する前に確認")
     summary = page.locator("ul.summary")
-    expect(summary).to_contain_text("1 人を追加します。")
-    expect(summary).to_contain_text("2 件のアカウントを新規作成し、招待を送ります。")
+    expect(summary).to_contain_text("1人を追加します。")
+    expect(summary).to_contain_text("2件のアカウントを新規作成し、招待を送ります。")
     expect(summary).to_contain_text("1 行に問題があるため、追加しません。")
     expect(page.locator("tr.row-error")).to_contain_text("「not-an-address」はメールアドレスではありません。")
     expect(page.locator("tbody tr").filter(has_text="aoi.kawasaki@example.org")).to_contain_text("殿町セラピューティクス")
@@ -90,7 +90,7 @@ def test_cohort_from_a_spreadsheet_named_mentors_report_and_export(office, in_ap
 
     page.get_by_role("button", name="コホートに追加する").click()
     page.wait_for_url(re.compile(rf"/admin/cohorts/{cohort_id}$"))
-    expect(page.locator(".flash-success")).to_contain_text("コホートに 3 人を追加しました")
+    expect(page.locator(".flash-success")).to_contain_text("コホートに3人を追加しました")
     people = page.locator("table tbody tr")
     expect(people.filter(has_text="aoi.kawasaki@example.org")).to_contain_text("受講者")
     expect(people.filter(has_text="mentor@example.org")).to_contain_text("メンター")
@@ -98,7 +98,7 @@ def test_cohort_from_a_spreadsheet_named_mentors_report_and_export(office, in_ap
     # 3. Named mentors: the sheet named one for Aoi; Ren has none yet, and the page says so.
     page.get_by_label("受講者ごとに担当メンターを指定する").check()
     page.get_by_role("button", name="割り当て方法を保存").click()
-    expect(page.locator(".flash-error")).to_contain_text("担当メンターが指定されていない受講者が 1 人います")
+    expect(page.locator(".flash-error")).to_contain_text("担当メンターが指定されていない受講者が1人います")
     box = page.get_by_label("メンター 真理 が 殿町 蓮 を担当")
     expect(page.get_by_label("メンター 真理 が 川崎 葵 を担当")).to_be_checked()
     expect(box).not_to_be_checked()

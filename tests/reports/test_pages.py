@@ -204,3 +204,40 @@ def test_what_people_wrote_is_shown_as_text(cohort, as_, make_user):
     for escaped in ("&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;",
                     "&lt;svg onload=alert(1)&gt;", "&lt;b&gt;mentor&lt;/b&gt;"):
         assert escaped in html, escaped
+
+
+def test_each_filter_has_its_label_above_and_its_hint_below(cohort, as_, make_user):
+    from html.parser import HTMLParser
+
+    class Filters(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.groups, self.depth, self.inside = [], 0, False
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "div" and "filter" in (attrs.get("class") or "").split():
+                self.groups.append([])
+                self.inside, self.depth = True, 0
+            elif self.inside:
+                if tag == "div":
+                    self.depth += 1
+                if tag in ("label", "select", "input", "p", "button"):
+                    self.groups[-1].append((tag, attrs))
+
+        def handle_endtag(self, tag):
+            if self.inside and tag == "div":
+                if self.depth == 0:
+                    self.inside = False
+                self.depth -= 1
+
+    populate(cohort, cohort.courses[0], 1, mentor=mentor_for(cohort, make_user))
+    html = as_(make_user(Role.ADMIN)).get(f"/admin/cohorts/{cohort.id}/report").get_data(as_text=True)
+    parser = Filters()
+    parser.feed(html)
+    fields = [group for group in parser.groups if group[0][0] == "label"]
+    assert len(fields) == 2
+    for (label, label_attrs), (control, control_attrs), (hint, hint_attrs) in (group[:3] for group in fields):
+        assert label == "label" and control in ("select", "input") and hint == "p"
+        assert label_attrs["for"] == control_attrs["id"]
+        assert control_attrs["aria-describedby"] == hint_attrs["id"] and "help" in hint_attrs["class"]

@@ -119,6 +119,7 @@ def matrix(w) -> dict[str, dict[str, Check]]:
         "main.index": {"GET": Check("/", by_actor(200, *LANDING))},
         "main.set_language": {"POST": Check("/language", everyone(302))},
         "main.healthz": {"GET": Check("/healthz", everyone(200))},  # for load balancers: no login
+        "main.favicon": {"GET": Check("/favicon.ico", everyone(200))},
         "auth.login": {
             "GET": Check("/auth/login", by_actor(200, *LANDING)),
             "POST": Check("/auth/login", by_actor(200, *LANDING)),
@@ -246,7 +247,9 @@ def matrix(w) -> dict[str, dict[str, Check]]:
         "admin.cohort": {"GET": Check(f"/admin/cohorts/{w.cohort}", admins(200))},
         "admin.add_cohort_member": {"POST": Check(f"/admin/cohorts/{w.cohort}/members",
                                                   admins(Redirect("/admin/cohorts/")))},
-        "admin.remove_cohort_member": {"POST": Check(
+        "admin.remove_cohort_member": {"GET": Check(
+            f"/admin/cohorts/{w.scratch_cohort}/members/{w.scratch_member}/remove", admins(200)),
+                                       "POST": Check(
             f"/admin/cohorts/{w.scratch_cohort}/members/{w.scratch_member}/remove",
             admins(Redirect("/admin/cohorts/")))},
         "admin.set_cohort_courses": {"POST": Check(f"/admin/cohorts/{w.scratch_cohort}/courses",

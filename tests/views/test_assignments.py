@@ -250,9 +250,18 @@ def test_a_decision_the_rules_refuse_keeps_the_form(world, as_, action, scores, 
     save(as_(world["trainee"]), world["trainee"], action="submit")
     submission = submission_of(world["trainee"])
     response = review(as_(world["mentor"]), submission, action=action, scores=scores, comment=comment or "kept text")
-    assert response.status_code == 409 and message in response.get_data(as_text=True)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)  # invalid, not a conflict
     assert submission_of(world["trainee"]).state == "submitted"
     assert db.session.scalar(select(func.count(Review.id))) == 0
+
+
+def test_a_section_that_is_too_long_is_invalid_and_shown_back(world, as_):
+    from lms.services.assignments import MAX_SECTION_TEXT
+
+    response = save(as_(world["trainee"]), world["trainee"], problem="x" * (MAX_SECTION_TEXT + 1))
+    assert response.status_code == 422
+    assert "A section is longer than" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(SubmissionVersion.id))) == 0
 
 
 def test_scores_that_are_not_levels_are_ignored_and_the_total_is_computed_on_the_server(world, as_):

@@ -57,6 +57,17 @@ def test_admin_renames_and_moves_a_cohort_and_the_dates_are_audited(setup):
     assert event.details["before"]["starts_on"] == "2026-04-01" and event.details["after"]["ends_on"] == "2027-03-31"
 
 
+def test_the_cohort_forms_label_the_cohort_name_not_a_persons_name(setup):
+    client, cohort, admin = setup["client"], setup["cohort"], setup["admin"]
+    for url in ("/admin/cohorts", f"/admin/cohorts/{cohort.id}/edit"):
+        en = client.get(url).get_data(as_text=True)
+        assert "Cohort name in Japanese" in en and "Cohort name in English" in en
+        admin.locale = "ja"
+        ja = client.get(url).get_data(as_text=True)
+        admin.locale = "en"
+        assert "コホート名（日本語）" in ja and "コホート名（英語）" in ja and "氏名" not in ja
+
+
 def test_an_end_before_the_start_is_refused_and_nothing_changes(setup):
     client, cohort = setup["client"], setup["cohort"]
     html = client.post_form(f"/admin/cohorts/{cohort.id}/edit", {
@@ -158,11 +169,20 @@ def test_removing_a_mentor_from_the_cohort_removes_their_pairs(setup, people):
     db.session.commit()
     member_id = db.session.scalar(select(CohortMember.id).where(CohortMember.user_id == m0.id))
     url = f"/admin/cohorts/{cohort.id}/members/{member_id}/remove"
+    cohort_page = client.get(f"/admin/cohorts/{cohort.id}").get_data(as_text=True)
+    assert f'href="{url}"' in cohort_page  # a link to the confirmation, not a button that removes at once
+    confirmation = client.get(url)
+    assert confirmation.status_code == 200
+    html = confirmation.get_data(as_text=True)
+    assert f"Remove {m0.display_name} (Mentor) from the cohort First cohort? Their enrolments and work stay." in html
+    assert f'<form method="post" action="{url}">' in html
+    assert db.session.scalar(select(func.count(CohortMember.id)).where(CohortMember.user_id == m0.id)) == 1
     assert client.post_form(url).status_code == 302
     assert db.session.scalar(select(func.count(CohortPairing.id))) == 0
     assert events("cohort.remove")[0].details == {"cohort": "First cohort", "email": m0.email, "role": "mentor"}
-    # A second click (or another admin) finds nothing to remove: no error.
+    # A second click (or another admin) finds nothing to remove: no error; nothing to confirm either.
     assert client.post_form(url).status_code == 302
+    assert client.get(url).status_code == 404
 
 
 def test_a_named_mentor_reviews_only_their_trainee_in_the_queue(setup, people, as_):
@@ -499,3 +519,26 @@ def test_nobody_is_named_as_their_own_mentor(setup, people, make_user):
     cohorts.set_pairings(cohort, {both.id, t0.id}, {(both.id, both.id), (both.id, m0.id), (t0.id, both.id)})
     assert set(db.session.execute(select(CohortPairing.trainee_id, CohortPairing.mentor_id)).all()) == {
         (both.id, m0.id), (t0.id, both.id)}
+
+
+def test_each_spreadsheet_column_sits_with_its_own_description(setup):
+    client, cohort = setup["client"], setup["cohort"]
+    html = client.get(f"/admin/cohorts/{cohort.id}/import", headers=EN).get_data(as_text=True)
+    listing = html[html.index("Spreadsheet columns"):]
+    listing = listing[listing.index("<dl"):listing.index("</dl>")]
+    tags = re.findall(r"<(dt|dd)>", listing)
+    assert len(tags) >= 14 and tags == ["dt", "dd"] * (len(tags) // 2)
+
+
+def test_a_pasted_display_name_becomes_the_new_accounts_name(setup, outbox):
+    client, cohort = setup["client"], setup["cohort"]
+    text = ("New Trainee Two <two@example.org>\n\"Quoted Name\" <three@example.org>\n山田 花子 <hanako@example.org>\n"
+            "four@example.org")
+    html = preview(client, cohort, text, create=True).get_data(as_text=True)
+    assert "New Trainee Two" in html and "山田 花子" in html
+    assert confirm(client, cohort, html).status_code == 302
+    names = {u.email: (u.name_ja, u.name_latin) for u in db.session.scalars(select(User))}
+    assert names["two@example.org"] == ("", "New Trainee Two")
+    assert names["three@example.org"] == ("", "Quoted Name")
+    assert names["hanako@example.org"] == ("山田 花子", "")
+    assert names["four@example.org"] == ("", "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.models import Enrolment, Lesson, LessonCompletion, Role
+from lms.models import Enrolment, Lesson, LessonCompletion, Module, Role
 
 
 def lessons_of(course):
@@ -174,3 +174,44 @@ def test_course_and_lesson_query_counts_are_constant(client, make_user, make_cou
         client.logout()
     for pair in counts.values():
         assert len(set(pair)) == 1, counts
+
+
+def test_japanese_pages_use_full_width_colons(app, client, make_user, make_course, enrol):
+    from lms.extensions import db as _db
+    from lms.models import Quiz
+
+    course = make_course(modules=1, lessons=1)
+    module = course_module = _db.session.scalar(select(Module).where(Module.course_id == course.id))
+    _db.session.add(Quiz(course_id=course.id, module_id=course_module.id, slug="check", title_ja="確認テスト",
+                         title_en="Check", pass_mark=70))
+    _db.session.commit()
+    user = make_user(locale="ja")
+    enrol(user, course)
+    client.login(user)
+    lesson = _db.session.scalar(select(Lesson).where(Lesson.module_id == module.id))
+    html = client.get(f"/courses/{course.slug}/lessons/{lesson.slug}").get_data(as_text=True)
+    assert "小テスト：確認テスト" in html and "小テスト: " not in html
+
+
+def test_marking_a_lesson_complete_confirms_it_beside_the_button(client, make_course, make_user, enrol):
+    course = make_course(modules=1, lessons=2)
+    user = make_user()
+    enrol(user, course)
+    client.login(user)
+    lesson_url = f"/courses/{course.slug}/lessons/lesson-1-1"
+    response = client.post_form(f"{lesson_url}/complete", {"done": "1", "then": "stay"})
+    assert response.headers["Location"] == f"{lesson_url}#lesson-actions"
+    html = client.get(lesson_url).get_data(as_text=True)
+    actions = html[html.index('id="lesson-actions"'):]
+    assert 'role="status">Lesson marked as complete.</p>' in actions  # beside the button, not above the lesson
+    assert html.count("Lesson marked as complete.") == 1
+    assert "You completed this lesson." in actions and "Mark as not complete" in actions
+    assert "Lesson marked as complete." not in client.get(lesson_url).get_data(as_text=True)  # shown once
+
+    client.post_form(f"{lesson_url}/complete", {"done": "0"})
+    html = client.get(lesson_url).get_data(as_text=True)
+    assert "Lesson marked as not complete." in html[html.index('id="lesson-actions"'):]
+
+    response = client.post_form(f"{lesson_url}/complete", {"done": "1", "then": "next"})
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'class="flash flash-success" role="status">Lesson marked as complete.' in html

@@ -184,6 +184,28 @@ def test_partial_answers_grade_by_points(client, make_quiz, trainee):
     assert attempt.percent == pytest.approx(600 / 7) and attempt.passed
 
 
+def test_the_result_page_shows_the_quiz_points_and_a_rounded_percentage(client, make_quiz, trainee):
+    make_quiz()
+    client.login(trainee())
+    attempt = take(client, {**CORRECT, "pick-one": "a"})  # 6 of 7 points: 85.714…%
+    page = client.get(f"/quiz-attempts/{attempt.id}/review").get_data(as_text=True)
+    assert "85.7%" in page and "85.71" not in page
+    assert "6 / 7 points" in page
+    assert re.search(r"<h1>\s*Check\s*</h1>", page)
+
+
+def test_percentages_are_the_same_on_the_result_page_and_in_item_analysis(client, make_client, make_quiz,
+                                                                           trainee, make_user):
+    make_quiz()
+    client.login(trainee())
+    attempt = take(client, {"pick-one": "b"})  # 1 of 7 points: 14.2857…%
+    assert "14.3%" in client.get(f"/quiz-attempts/{attempt.id}/review").get_data(as_text=True)
+    mentor = make_client()
+    mentor.login(make_user("mentor"))
+    analysis = mentor.get(quiz_url("/analysis")).get_data(as_text=True)
+    assert "14.3%" in analysis and "14.28" not in analysis
+
+
 # --- reveal policy: the HTML carries no correct answer or feedback before it may
 
 
