@@ -209,6 +209,6 @@ def test_the_favicon_answers_on_every_page_without_a_login(client):
         assert response.status_code == 200 and response.mimetype == "image/vnd.microsoft.icon"
         assert response.get_data()[:4] == b"\x00\x00\x01\x00"  # an ICO file
     html = client.get("/auth/login").get_data(as_text=True)
-    assert 'rel="icon" href="/static/favicon.svg"' in html and 'href="/favicon.ico"' in html
+    assert 'rel="icon" href="/static/favicon.svg"' in html and 'href="/static/favicon.ico"' in html
     with client.get("/static/favicon.svg") as svg:
         assert svg.status_code == 200 and b">S</text>" in svg.get_data()
