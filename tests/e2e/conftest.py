@@ -7,6 +7,7 @@ saved under ``test-results/`` and their paths printed.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,7 @@ def live_app(tmp_path_factory):
         for email, latin, ja, roles, locale in PEOPLE.values():
             profile = accounts.Profile(name_ja=ja, name_latin=latin, organisation="Skyfront Bio", locale=locale)
             accounts.create_user(email, PASSWORD, profile, roles)
+        db.session.commit()  # the set-up is one unit of work, like a CLI command
         db.session.remove()
     return app
 
@@ -78,9 +80,13 @@ def base_url(live_app):
 
 @pytest.fixture
 def in_app(live_app):
-    """``with in_app(): ...`` to read the database the server writes."""
+    """``with in_app(): ...`` to read the database the server writes, or to write as a CLI command would
+    (one unit of work, committed when the block ends without an error)."""
+    @contextmanager
     def context():
-        return live_app.app_context()
+        with live_app.app_context():
+            yield
+            db.session.commit()
     return context
 
 

@@ -34,7 +34,7 @@ def office(browser, base_url, in_app, request):
         if db.session.scalar(select(User).where(User.email == OFFICE)) is None:
             accounts.create_user(OFFICE, PASSWORD, accounts.Profile(name_ja="事務局 花子", name_latin="Hanako Jimukyoku",
                                                                    locale="ja"), {Role.ADMIN})
-        db.session.remove()
+        db.session.commit()
     context = browser.new_context(base_url=base_url, locale="ja-JP", accept_downloads=True)
     page = context.new_page()
     page.goto("/auth/login")
@@ -82,7 +82,7 @@ def test_cohort_from_a_spreadsheet_named_mentors_report_and_export(office, in_ap
     summary = page.locator("ul.summary")
     expect(summary).to_contain_text("1人を追加します。")
     expect(summary).to_contain_text("2件のアカウントを新規作成し、招待を送ります。")
-    expect(summary).to_contain_text("1 行に問題があるため、追加しません。")
+    expect(summary).to_contain_text("1行に問題があるため、追加しません。")
     expect(page.locator("tr.row-error")).to_contain_text("「not-an-address」はメールアドレスではありません。")
     expect(page.locator("tbody tr").filter(has_text="aoi.kawasaki@example.org")).to_contain_text("殿町セラピューティクス")
     with in_app():
@@ -122,7 +122,7 @@ def test_cohort_from_a_spreadsheet_named_mentors_report_and_export(office, in_ap
 
     # 5. Export to Excel-friendly CSV: a byte-order mark, Japanese headings and names.
     with page.expect_download() as info:
-        page.get_by_role("link", name="レポートを CSV でエクスポート").click()
+        page.get_by_role("button", name="レポートを CSV でエクスポート").click()
     data = Path(info.value.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
