@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-e2e test-all install install-dev translations extract-messages update-catalogs db courses demo clean bench mutation
+.PHONY: assets run test test-e2e test-all install install-dev translations extract-messages update-catalogs db courses demo clean bench mutation
 
 # Installed marker files: reinstall when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -42,6 +42,12 @@ extract-messages: $(VENV)/.installed
 	  --project "Skyfront LMS" --copyright-holder "Skyfront LMS" -o translations/messages.pot .
 update-catalogs: extract-messages
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+## Front-end assets: npm ci (exact versions from package-lock.json), then static/src/build.mjs writes the
+## fingerprinted files and manifest under static/dist. The build is committed: running and testing need only Python.
+assets:
+	npm ci --ignore-scripts --no-audit --no-fund
+	npm run build
 
 db: $(VENV)/.installed
 	$(FLASK) db upgrade

@@ -23,7 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     _configure(app, config or {})
 
-    from . import extensions, i18n, jobs, security, tasks, unit_of_work, views  # noqa: F401 (tasks: registers jobs)
+    from . import assets, extensions, i18n, jobs, security, tasks, unit_of_work, views  # noqa: F401 (tasks: registers jobs)
     from .cli import register_cli
 
     security.limit_request_bodies(app)  # first: the hooks after it (CSRF, rate limits) read the form
@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     jobs.init_app(app)
     security.init_app(app)
     views.init_app(app)
+    assets.init_app(app)
     register_cli(app)
     _warn_about_process_local_limits(app)
     if app.config["PROXIES"]:

@@ -13,7 +13,7 @@ from tests.conftest import REPO
 
 
 def test_security_headers_on_every_response(client):
-    for path in ("/", "/courses/", "/auth/login", "/no-such-page", "/static/css/app.css"):
+    for path in ("/", "/courses/", "/auth/login", "/no-such-page", "/static/favicon.svg"):
         response = client.get(path)
         headers = response.headers
         response.close()
@@ -25,7 +25,11 @@ def test_security_headers_on_every_response(client):
 
 def test_pages_have_no_inline_scripts_or_styles(client):
     html = client.get("/auth/login").get_data(as_text=True)
-    assert "<script" not in html and "style=" not in html
+    assert "style=" not in html and "<style" not in html
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", html, re.S)
+    assert scripts and all(body == "" for body in scripts)  # only external, built files
+    assert all(tag.startswith('<script src="/static/dist/') and 'integrity="sha384-' in tag
+               for tag in re.findall(r"<script[^>]*>", html))
 
 
 def test_session_cookie_flags(app, client, make_user):
