@@ -1,4 +1,4 @@
-"""Symbols on pages must be drawn by the page's Japanese font (IPAexGothic, as IPAGothic): an empty box otherwise.
+"""Symbols on pages must be drawn by the page's web font (the self-hosted Noto Sans JP): an empty box otherwise.
 
 Letters and Japanese text are the font's business; what this guards is the marks, arrows and separators the
 templates and the Japanese catalog put on pages (the report legend once showed â§— as an empty box).
@@ -6,21 +6,27 @@ templates and the Japanese catalog put on pages (the report legend once showed â
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from functools import lru_cache
 
-from fontTools.ttLib import TTFont
-
-from lms.fonts import FONT_PATH
-
 from ..conftest import REPO
+
+DIST = REPO / "static" / "dist"
 
 
 @lru_cache(maxsize=1)
 def drawn() -> frozenset[int]:
-    with TTFont(FONT_PATH, lazy=True) as font:
-        return frozenset(font.getBestCmap())
+    """Every code point the built fonts.css serves (the union of its @font-face unicode-ranges)."""
+    manifest = json.loads((DIST / "manifest.json").read_text(encoding="utf-8"))
+    css = (DIST / manifest["files"]["fonts.css"]["path"]).read_text(encoding="utf-8")
+    points: set[int] = set()
+    for ranges in re.findall(r"unicode-range:\s*([^;]+);", css):
+        for part in ranges.split(","):
+            low, _, high = part.strip().removeprefix("U+").partition("-")
+            points.update(range(int(low, 16), int(high or low, 16) + 1))
+    return frozenset(points)
 
 
 def symbols(text: str) -> set[str]:
@@ -33,7 +39,8 @@ def missing(text: str) -> set[str]:
 
 def test_templates_and_the_stylesheet_use_only_symbols_the_font_draws():
     problems = {}
-    for path in sorted((REPO / "lms" / "templates").rglob("*.html")) + [REPO / "static" / "css" / "app.css"]:
+    for path in sorted((REPO / "lms" / "templates").rglob("*.html")) + sorted((REPO / "static" / "src").rglob("*.css")) + sorted(
+            (REPO / "static" / "src").rglob("*.js")):
         if lacking := missing(path.read_text(encoding="utf-8")):
             problems[str(path.relative_to(REPO))] = sorted(lacking)
     assert problems == {}
