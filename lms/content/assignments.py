@@ -9,16 +9,19 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..rules import review
 from ..rules.uploads import FILE_TYPES
 from .base import MAX_TITLE, SLUG, Problem, TomlReader
 
 ASSIGNMENT_FILE = re.compile(r"^assignment-(?P<slug>(?=[a-z0-9-]{1,80}\.)[a-z0-9]+(?:-[a-z0-9]+)*)\.toml$")
-ASSIGNMENT_KEYS = {"title", "prompt", "due_days", "attachments", "sections", "rubric"}
+ASSIGNMENT_KEYS = {"title", "prompt", "due_days", "attachments", "sections", "rubric", "exemplar"}
 ATTACHMENT_KEYS = {"types", "max_files", "max_mb"}
 SECTION_KEYS = {"id", "title", "guidance"}
 RUBRIC_KEYS = {"pass_points", "criteria"}
-CRITERION_KEYS = {"id", "title", "description", "levels"}
+CRITERION_KEYS = {"id", "title", "description", "levels", "min_level"}
 LEVEL_KEYS = {"points", "descriptor"}
+EXEMPLAR_KEYS = {"answer", "note", "scores"}
+EXEMPLAR_SCORE_KEYS = {"criterion", "points", "why"}
 
 MAX_DUE_DAYS = 730
 MAX_FILES = 10
@@ -41,8 +44,11 @@ class AssignmentSpec:
     max_files: int
     max_mb: int
     sections: list[dict] = field(default_factory=list)  # {"id", "title": {..}, "guidance": {..} (Markdown)}
-    criteria: list[dict] = field(default_factory=list)  # {"id", "title", "description", "levels": [{"points", "descriptor"}]}
+    # {"id", "title", "description", "levels": [{"points", "descriptor"}], "min_level": points or None}
+    criteria: list[dict] = field(default_factory=list)
     pass_points: int = 0
+    # None, or {"answer": {..}, "note": {..} (may be empty), "scores": [{"criterion", "points", "why": {..}}]} (Markdown)
+    exemplar: dict | None = None
 
     @property
     def max_points(self) -> int:
@@ -72,6 +78,7 @@ class _AssignmentReader(TomlReader):
         self.read_attachments(data, spec)
         spec.sections = self.read_sections(data.get("sections"))
         self.read_rubric(data, spec)
+        self.read_exemplar(data, spec)
         return spec if len(self.problems) == self.count_before else None
 
     def read_attachments(self, data: dict, spec: AssignmentSpec) -> None:
@@ -141,11 +148,13 @@ class _AssignmentReader(TomlReader):
                 self.at(f"{key}id", f"criterion id '{cid}' is used twice")
                 continue
             seen.add(cid)
+            levels = self.read_levels(criterion.get("levels"), key, cid)
             spec.criteria.append({
                 "id": cid,
                 "title": self.bilingual(criterion, "title", prefix=key, required=True, max_length=MAX_TITLE),
                 "description": self.bilingual(criterion, "description", prefix=key, required=False),
-                "levels": self.read_levels(criterion.get("levels"), key, cid),
+                "levels": levels,
+                "min_level": self.read_min_level(criterion, key, cid, levels),
             })
         pass_points = rubric.get("pass_points")
         maximum = spec.max_points if all(c["levels"] for c in spec.criteria) else None
@@ -156,6 +165,27 @@ class _AssignmentReader(TomlReader):
             self.at("rubric.pass_points", f"'rubric.pass_points' is {pass_points}, but the rubric's maximum is {maximum}")
         else:
             spec.pass_points = pass_points
+
+    def read_min_level(self, criterion: dict, key: str, cid: str, levels: list[dict]) -> int | None:
+        """``min_level``: the points of one of the criterion's levels above its lowest (a gate on approval)."""
+        if "min_level" not in criterion:
+            return None
+        value = criterion["min_level"]
+        points = [level["points"] for level in levels]
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.at(f"{key}min_level", f"criterion '{cid}': 'min_level' must be the points of one of its levels")
+            return None
+        if not points:
+            return None  # the levels themselves are wrong, and reported
+        if value not in points:
+            self.at(f"{key}min_level", f"criterion '{cid}': 'min_level' is {value}, which is not one of its levels' "
+                                       f"points ({', '.join(map(str, points))})")
+            return None
+        if value == points[0]:
+            self.at(f"{key}min_level", f"criterion '{cid}': 'min_level' {value} is its lowest level, so it gates "
+                                       f"nothing; name a higher level or leave 'min_level' out")
+            return None
+        return value
 
     def read_levels(self, levels, key: str, cid: str) -> list[dict]:
         low, high = LEVELS_RANGE
@@ -180,3 +210,61 @@ class _AssignmentReader(TomlReader):
             result.append({"points": points, "descriptor": self.bilingual(
                 level, "descriptor", prefix=lkey, required=True, max_length=MAX_DESCRIPTOR)})
         return result
+
+    def read_exemplar(self, data: dict, spec: AssignmentSpec) -> None:
+        """``[exemplar]``: a strong answer and the scores an experienced mentor gave it, for mentors only.
+
+        Every criterion is scored once with one of its levels, and the scores must approve the work (every gate met,
+        the total at least ``pass_points``): an exemplar that could not be approved would calibrate mentors wrongly.
+        """
+        table = data.get("exemplar")
+        if table is None:
+            return
+        if not isinstance(table, dict):
+            self.at("exemplar", "'exemplar' must be a table with answer and [[exemplar.scores]]")
+            return
+        self.unknown_keys(table, EXEMPLAR_KEYS, "exemplar.")
+        if not spec.criteria or not all(c["levels"] for c in spec.criteria):
+            return  # the rubric itself is wrong and reported; scores against it would only add noise
+        before = len(self.problems)
+        exemplar = {"answer": self.bilingual(table, "answer", prefix="exemplar.", required=True),
+                    "note": self.bilingual(table, "note", prefix="exemplar.", required=False), "scores": []}
+        entries = table.get("scores")
+        if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
+            self.at("exemplar.scores" if "scores" in table else "exemplar",
+                    "the exemplar needs one [[exemplar.scores]] table per rubric criterion")
+            return
+        criteria = {c["id"]: c for c in spec.criteria}
+        for index, entry in enumerate(entries):
+            key = f"exemplar.scores[{index}]."
+            self.unknown_keys(entry, EXEMPLAR_SCORE_KEYS, key, "an exemplar score")
+            cid, points = entry.get("criterion"), entry.get("points")
+            criterion = criteria.get(cid) if isinstance(cid, str) else None
+            if criterion is None:
+                self.at(f"{key}criterion", f"exemplar score {index + 1}: 'criterion' must name a criterion of the "
+                                           f"rubric ({', '.join(criteria) or 'none'})")
+                continue
+            if any(s["criterion"] == cid for s in exemplar["scores"]):
+                self.at(f"{key}criterion", f"exemplar: criterion '{cid}' is scored twice")
+                continue
+            level_points = [level["points"] for level in criterion["levels"]]
+            if not isinstance(points, int) or isinstance(points, bool) or points not in level_points:
+                self.at(f"{key}points", f"exemplar: the score of '{cid}' must be the points of one of its levels "
+                                        f"({', '.join(map(str, level_points))})")
+                continue
+            exemplar["scores"].append({"criterion": cid, "points": points,
+                                       "why": self.bilingual(entry, "why", prefix=key, required=True)})
+        if len(self.problems) != before:
+            return
+        scores = {s["criterion"]: s["points"] for s in exemplar["scores"]}
+        if missing := review.unscored(spec.criteria, scores):
+            self.at("exemplar", f"the exemplar leaves criteria unscored: {', '.join(missing)}")
+        elif low := review.below_minimum(spec.criteria, scores):
+            self.at("exemplar", f"the exemplar's scores could not be approved: below 'min_level' in {', '.join(low)}")
+        elif review.total(scores) < spec.pass_points:
+            self.at("exemplar", f"the exemplar's total is {review.total(scores)}, below 'rubric.pass_points' "
+                                f"({spec.pass_points}): it could not be approved")
+        else:
+            order = [c["id"] for c in spec.criteria]
+            exemplar["scores"].sort(key=lambda s: order.index(s["criterion"]))
+            spec.exemplar = exemplar

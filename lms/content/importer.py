@@ -231,11 +231,17 @@ def _import_assignment(course: Course, module: Module, position: int, spec: Assi
         existing[spec.slug] = assignment
     sections = [{"id": s["id"], "title": s["title"], "guidance_html": _html(s["guidance"])} for s in spec.sections]
     criteria = [{"id": c["id"], "title": c["title"], "description_html": _html(c["description"]),
-                 "levels": c["levels"]} for c in spec.criteria]
+                 "levels": c["levels"], "min_level": c["min_level"]} for c in spec.criteria]
+    exemplar = None
+    if spec.exemplar is not None:
+        exemplar = {"answer_html": _html(spec.exemplar["answer"]), "note_html": _html(spec.exemplar["note"]),
+                    "scores": [{"criterion": s["criterion"], "points": s["points"], "why_html": _html(s["why"])}
+                               for s in spec.exemplar["scores"]]}
     changed |= _set(
         assignment, module_id=module.id, position=position, archived_at=None,
         title_ja=spec.title["ja"], title_en=spec.title["en"], **_markdown(spec.prompt, "prompt_html"),
         due_days=spec.due_days, attachment_types=spec.attachment_types, max_files=spec.max_files,
         max_bytes=spec.max_mb * 1024 * 1024, sections=sections, criteria=criteria, pass_points=spec.pass_points,
+        exemplar=exemplar,
     )
     return changed

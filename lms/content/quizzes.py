@@ -93,8 +93,8 @@ class _QuizReader(TomlReader):
             grading=self.choice(data, "grading", GRADING_POLICIES, "highest"),
             reveal=self.choice(data, "reveal", REVEAL_POLICIES, "after_attempt"),
         )
-        if quiz.reveal == "after_last_attempt" and quiz.max_attempts == 0:
-            self.at("reveal", "reveal = \"after_last_attempt\" needs a 'max_attempts' limit; "
+        if quiz.reveal in ("after_last_attempt", "once_passed_or_last") and quiz.max_attempts == 0:
+            self.at("reveal", f"reveal = \"{quiz.reveal}\" needs a 'max_attempts' limit; "
                               "with unlimited attempts the answers would never be shown")
         quiz.questions = self.read_questions(data.get("questions"))
         if "draw" in data:

@@ -32,9 +32,13 @@ class Assignment(db.Model):
     max_bytes: Mapped[int] = mapped_column(Integer, default=0)
     # [{"id", "title": {ja, en}, "guidance_html": {ja, en}}] in order
     sections: Mapped[list] = mapped_column(JSON)
-    # [{"id", "title": {..}, "description_html": {..}, "levels": [{"points", "descriptor": {..}}]}]
+    # [{"id", "title": {..}, "description_html": {..}, "levels": [{"points", "descriptor": {..}}],
+    #   "min_level": points or None (a gate: approval needs at least this)}]
     criteria: Mapped[list] = mapped_column(JSON)
     pass_points: Mapped[int] = mapped_column(Integer)
+    # The calibration exemplar, for mentors and admins only (never shown to trainees), or None:
+    # {"answer_html": {ja, en}, "note_html": {ja, en}, "scores": [{"criterion", "points", "why_html": {ja, en}}]}
+    exemplar: Mapped[dict | None] = mapped_column(JSON)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     course: Mapped[Course] = relationship()

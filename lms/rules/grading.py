@@ -16,7 +16,9 @@ QUESTION_TYPES = ("single", "multiple", "true_false", "numeric", "text", "orderi
 CHOICE_TYPES = ("single", "multiple", "true_false")  # the types whose picks item analysis counts
 SCORING_RULES = ("all_or_nothing", "partial")
 GRADING_POLICIES = ("highest", "latest")
-REVEAL_POLICIES = ("after_attempt", "once_passed", "after_last_attempt", "never")
+# "once_passed_or_last": as soon as the trainee passes, or once every attempt is used without passing, so that
+# nobody who passes early, and nobody who fails every attempt, goes without the feedback.
+REVEAL_POLICIES = ("after_attempt", "once_passed", "after_last_attempt", "once_passed_or_last", "never")
 
 
 def normalize_text(text: str) -> str:
@@ -193,4 +195,6 @@ def may_reveal(policy: str, *, passed: bool, used: int, max_attempts: int) -> bo
         return passed
     if policy == "after_last_attempt":
         return max_attempts > 0 and used >= max_attempts
+    if policy == "once_passed_or_last":
+        return passed or (max_attempts > 0 and used >= max_attempts)
     return False

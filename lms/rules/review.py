@@ -76,10 +76,33 @@ def unscored(criteria: Sequence[Mapping], scores: Mapping[str, int]) -> list[str
     return [c["id"] for c in criteria if c["id"] not in scores]
 
 
+def min_level(criterion: Mapping) -> int | None:
+    """The lowest points at which this criterion may be approved (its ``min_level``), or None when it does not gate."""
+    value = criterion.get("min_level")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def gating(criteria: Sequence[Mapping]) -> list[str]:
+    """The criteria that gate approval (they set a ``min_level``), in rubric order."""
+    return [c["id"] for c in criteria if min_level(c) is not None]
+
+
+def below_minimum(criteria: Sequence[Mapping], scores: Mapping[str, int]) -> list[str]:
+    """Scored criteria whose points are below their ``min_level``, in rubric order (unscored ones are not listed)."""
+    return [c["id"] for c in criteria
+            if (floor := min_level(c)) is not None and c["id"] in scores and scores[c["id"]] < floor]
+
+
 def approval_problem(criteria: Sequence[Mapping], scores: Mapping[str, int], pass_points: int) -> str | None:
-    """Why this scoring cannot approve the work ("unscored" or "below_pass"), or None."""
+    """Why this scoring cannot approve the work, or None.
+
+    "unscored" (a criterion has no score), "below_minimum" (a gating criterion is below its ``min_level``, whatever
+    the total) or "below_pass" (the total is below ``pass_points``), checked in that order.
+    """
     if unscored(criteria, scores):
         return "unscored"
+    if below_minimum(criteria, scores):
+        return "below_minimum"
     if total(scores) < pass_points:
         return "below_pass"
     return None

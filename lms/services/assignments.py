@@ -520,6 +520,10 @@ def save_review(reviewer: User, submission: Submission, data: ReviewInput, lock:
         problem = rules.approval_problem(assignment.criteria, scores, assignment.pass_points)
         if problem == "unscored":
             raise Invalid(_l("Score every criterion before you approve."), typed)
+        if problem == "below_minimum":
+            raise Invalid(_l("These criteria are below the lowest level that may be approved: %(criteria)s. "
+                             "Request a revision instead, or revise the scores.",
+                             criteria=below_minimum_text(assignment.criteria, scores)), typed)
         if problem == "below_pass":
             raise Invalid(_l("The total is below the %(points)d points needed to approve. "
                               "Request a revision instead, or revise the scores.", points=assignment.pass_points), typed)
@@ -562,6 +566,14 @@ def save_review(reviewer: User, submission: Submission, data: ReviewInput, lock:
     if target == rules.APPROVED:
         unit_of_work.progress_changed(submission.user_id, assignment.course_id)
     return review
+
+
+def below_minimum_text(criteria: list[dict], scores: dict[str, int]) -> str:
+    """The gating criteria below their minimum, in the reader's language: "Framework (1 of at least 2 points), …"."""
+    by_id = {c["id"]: c for c in criteria}
+    return join_list(str(_l("%(criterion)s (%(points)d; at least %(minimum)d points needed)",
+                            criterion=_title(by_id[cid]), points=scores[cid], minimum=rules.min_level(by_id[cid])))
+                     for cid in rules.below_minimum(criteria, scores))
 
 
 # --- the mentor's queue

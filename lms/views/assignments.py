@@ -26,7 +26,13 @@ STATE_LABELS = {
 
 @bp.context_processor
 def labels():
-    return {"SUBMISSION_STATES": STATE_LABELS, "FILE_TYPES": FILE_TYPES}
+    return {"SUBMISSION_STATES": STATE_LABELS, "FILE_TYPES": FILE_TYPES, "below_minimum": _below_minimum}
+
+
+def _below_minimum(criteria, scores):
+    """The gating criteria (dicts) whose score is below their ``min_level``, for the templates."""
+    low = set(rules.below_minimum(criteria, scores or {}))
+    return [c for c in criteria if c["id"] in low]
 
 
 def _lock():
@@ -64,6 +70,19 @@ def assignment_page(slug, assignment_slug):
     if not learning.can_read_lessons(current_user, course):
         abort(403)
     return _render_assignment(course, assignment)
+
+
+@bp.get("/courses/<slug>/assignments/<assignment_slug>/exemplar")
+@role_required("mentor", "admin")
+def exemplar(slug, assignment_slug):
+    """The calibration exemplar: mentors and admins only; never a trainee of the course, even one who also mentors."""
+    course, assignment = _assignment_or_404(slug, assignment_slug)
+    if not current_user.is_admin and learning.is_enrolled(current_user, course):
+        abort(403)
+    if not assignment.exemplar:
+        abort(404)
+    return render_template("assignments/exemplar.html", course=course, assignment=assignment,
+                           scores={s["criterion"]: s for s in assignment.exemplar["scores"]})
 
 
 @bp.post("/courses/<slug>/assignments/<assignment_slug>")

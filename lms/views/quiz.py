@@ -188,6 +188,7 @@ def quiz_labels():
             "after_attempt": _l("After each attempt"),
             "once_passed": _l("Once you pass"),
             "after_last_attempt": _l("After your last attempt"),
+            "once_passed_or_last": _l("Once you pass, or after your last attempt"),
             "never": _l("Never"),
         },
         "STATE_LABELS": {"in_progress": _l("In progress"), "submitted": _l("Submitted"), "graded": _l("Graded")},

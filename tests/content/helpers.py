@@ -177,6 +177,20 @@ descriptor = { ja = "不明確", en = "Unclear" }
 [[rubric.criteria.levels]]
 points = 2
 descriptor = { ja = "明確", en = "Clear" }
+
+[exemplar]
+answer = { ja = "### 課題\\n\\n模範解答の本文。", en = "### Problem\\n\\nThe exemplar answer, for mentors only." }
+note = { ja = "校正のための注記。", en = "A calibration note." }
+
+[[exemplar.scores]]
+criterion = "evidence"
+points = 2
+why = { ja = "出典のある数字。", en = "Every figure has a source." }
+
+[[exemplar.scores]]
+criterion = "clarity"
+points = 2
+why = { ja = "一読で分かる。", en = "Clear at first reading." }
 '''
 
 ATTACHMENTS = '''due_days = 14

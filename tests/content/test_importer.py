@@ -201,6 +201,33 @@ def test_each_shipped_course_has_real_assignments():
             assert 0.5 <= spec.pass_points / spec.max_points <= 0.8, spec.slug
 
 
+def test_every_shipped_rubric_gates_approval_and_ships_an_exemplar():
+    from lms.rules import review
+
+    for course in load_courses(REPO / "courses"):
+        for spec in (a for module in course.modules for a in module.assignments):
+            gates = review.gating(spec.criteria)
+            assert gates, f"{spec.slug}: no criterion sets min_level"
+            # The gates alone never decide the total: work that only just meets every gate still needs pass_points.
+            assert sum(c["min_level"] for c in spec.criteria if c["min_level"]) < spec.pass_points, spec.slug
+            # Mentor calibration: a strong answer, scored, in both languages, that the rubric would approve.
+            assert spec.exemplar is not None, f"{spec.slug}: no [exemplar]"
+            scores = {s["criterion"]: s["points"] for s in spec.exemplar["scores"]}
+            assert review.approval_problem(spec.criteria, scores, spec.pass_points) is None, spec.slug
+            assert all(s["why"].get("ja") and s["why"].get("en") for s in spec.exemplar["scores"]), spec.slug
+            assert "架空" in spec.exemplar["answer"]["ja"] and "fictional" in spec.exemplar["answer"]["en"], spec.slug
+
+
+def test_the_rs_briefing_cannot_be_approved_with_the_wrong_framework():
+    from lms.rules import review
+
+    [spec] = [a for course in load_courses(REPO / "courses") for m in course.modules for a in m.assignments
+              if a.slug == "rs-consultation-briefing"]
+    best = {c["id"]: c["levels"][-1]["points"] for c in spec.criteria}
+    assert review.approval_problem(spec.criteria, {**best, "regulatory-soundness": 0}, spec.pass_points) == "below_minimum"
+    assert review.approval_problem(spec.criteria, best, spec.pass_points) is None
+
+
 def test_shipped_courses_import(app):
     report = import_courses(REPO / "courses")
     assert sorted(report.created) == ["global-entrepreneur", "regulatory-science"]

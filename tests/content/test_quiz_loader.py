@@ -112,6 +112,11 @@ def test_reveal_after_last_attempt_needs_an_attempt_limit(tmp_path):
     assert problem.startswith("test-course/basics/quiz.toml:4: reveal = \"after_last_attempt\" needs a 'max_attempts'")
 
 
+def test_reveal_once_passed_or_last_needs_an_attempt_limit(tmp_path):
+    [problem] = quiz_problems(tmp_path, settings='reveal = "once_passed_or_last"')
+    assert problem.startswith("test-course/basics/quiz.toml:4: reveal = \"once_passed_or_last\" needs a 'max_attempts'")
+
+
 def test_settings_out_of_range(tmp_path):
     found = quiz_problems(tmp_path, settings='time_limit = 0\nmax_attempts = -1\ngrading = "best"\n'
                                              'shuffle_choices = "yes"')

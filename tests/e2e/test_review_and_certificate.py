@@ -188,6 +188,9 @@ def test_cohort_review_revision_certificate_and_revocation(open_as, in_app, tmp_
     summary = trainee.locator(".review-summary").first
     expect(summary).to_contain_text("修正依頼")
     expect(summary).to_contain_text("Make the questions answerable with yes or no")
+    # The second level of "Regulatory soundness" is below its gate (min_level): the founder is told so, in Japanese.
+    expect(summary.locator(".gate-notice")).to_contain_text("承認できる最低の評価レベルに達していない評価観点")
+    expect(summary.locator(".gate-notice")).to_contain_text("規制要件との整合：3点（6点以上が必要）")
     expect(trainee.locator("h2", has_text="提出物を修正する")).to_be_visible()
     expect(trainee.locator("button[name=action][value=submit]")).to_have_text("保存して再提出する")
     tab_to(trainee, "#section-questions")
@@ -206,6 +209,8 @@ def test_cohort_review_revision_certificate_and_revocation(open_as, in_app, tmp_
     row.locator("a").click()
     expect(mentor.locator("h2", has_text="Changes since version 1")).to_be_visible()
     expect(mentor.locator("ul.diff li.added")).to_contain_text(["相談事項1：FIH前の反復投与毒性試験は4週間で十分か"])
+    expect(mentor.locator("fieldset.criterion legend", has_text="Regulatory soundness")).to_contain_text(
+        "Approval needs at least 6 points")
     score_all(mentor, "highest")
     mentor.locator("#comment").fill("Clear, answerable questions. Approved.")
     mentor.locator("button[name=action][value=approve]").click()

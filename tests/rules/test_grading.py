@@ -191,6 +191,13 @@ def test_reveal_policy(policy, passed, used, maximum, expected):
     ("after_last_attempt", False, 0, 0, False),  # unlimited attempts: there is no last one
     ("after_attempt", False, 0, 1, True),
     ("once_passed", False, 3, 3, False),  # used up without passing: never
+    ("once_passed_or_last", True, 1, 3, True),  # passed early: shown at once
+    ("once_passed_or_last", False, 1, 3, False),  # failed with attempts left: not yet
+    ("once_passed_or_last", False, 2, 3, False),
+    ("once_passed_or_last", False, 3, 3, True),  # every attempt used without passing: shown
+    ("once_passed_or_last", False, 4, 3, True),
+    ("once_passed_or_last", False, 5, 0, False),  # unlimited attempts: only a pass reveals
+    ("once_passed_or_last", True, 5, 0, True),
     ("unknown_policy", True, 3, 3, False),
 ])
 def test_reveal_policy_boundaries(policy, passed, used, maximum, expected):

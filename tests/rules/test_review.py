@@ -57,6 +57,46 @@ def test_total_and_approval():
     assert rules.approval_problem(CRITERIA, {"evidence": 0, "clarity": 0}, 0) is None
 
 
+# "framework" gates approval at 2 points; "clarity" does not gate. Maximum 3 + 2 = 5; pass_points 3 below.
+GATED = [
+    {"id": "framework", "min_level": 2, "levels": [{"points": 0}, {"points": 1}, {"points": 2}, {"points": 3}]},
+    {"id": "clarity", "levels": [{"points": 0}, {"points": 1}, {"points": 2}]},
+]
+
+
+@pytest.mark.parametrize(("scores", "pass_points", "problem", "below"), [
+    ({"framework": 3, "clarity": 2}, 3, None, []),
+    ({"framework": 2, "clarity": 1}, 3, None, []),                       # the minimum itself may be approved
+    ({"framework": 2, "clarity": 0}, 3, "below_pass", []),              # every gate met, the total is not
+    ({"framework": 1, "clarity": 2}, 3, "below_minimum", ["framework"]),  # the total passes, the gate does not
+    ({"framework": 0, "clarity": 2}, 0, "below_minimum", ["framework"]),  # even with no pass mark at all
+    ({"framework": 0, "clarity": 0}, 3, "below_minimum", ["framework"]),  # the gate is named before the total
+    ({"framework": 0}, 3, "unscored", ["framework"]),                    # unscored comes first
+    ({"clarity": 2}, 0, "unscored", []),                                 # an unscored gate is not "below"
+])
+def test_a_gating_criterion_below_its_minimum_refuses_approval(scores, pass_points, problem, below):
+    assert rules.approval_problem(GATED, scores, pass_points) == problem
+    assert rules.below_minimum(GATED, scores) == below
+
+
+@pytest.mark.parametrize(("criterion", "floor"), [
+    ({"id": "a", "min_level": 2}, 2),
+    ({"id": "a", "min_level": 0}, 0),
+    ({"id": "a"}, None),
+    ({"id": "a", "min_level": None}, None),
+    ({"id": "a", "min_level": True}, None),  # a bool is not a level
+    ({"id": "a", "min_level": "2"}, None),
+])
+def test_min_level_reads_only_whole_numbers(criterion, floor):
+    assert rules.min_level(criterion) == floor
+
+
+def test_gating_lists_the_gates_in_rubric_order():
+    assert rules.gating(GATED) == ["framework"]
+    assert rules.gating(CRITERIA) == []
+    assert rules.gating([{"id": "b", "min_level": 1}, {"id": "a"}, {"id": "c", "min_level": 3}]) == ["b", "c"]
+
+
 def test_due_date_is_the_end_of_the_day_in_tokyo():
     due = rules.due_at(date(2026, 4, 1), 14)
     assert due == datetime(2026, 4, 15, 14, 59, 59, tzinfo=timezone.utc)  # 23:59:59 JST

@@ -177,6 +177,9 @@ def matrix(w) -> dict[str, dict[str, Check]]:
 
         # --- assignments
         "assignments.assignment_page": {"GET": Check(f"/courses/{course}/assignments/{assignment}", signed_in(200))},
+        # The calibration exemplar: mentors (allocated or not) and admins; trainees are refused and never see it.
+        "assignments.exemplar": {"GET": Check(f"/courses/{course}/assignments/{assignment}/exemplar", staff(200),
+                                              absent={A: ["exemplar answer"], B: ["exemplar answer"]})},
         # Writing is for enrolled trainees (their own submission); A's is approved, so A's save is refused (4xx).
         "assignments.save": {"POST": Check(f"/courses/{course}/assignments/{assignment}", enrolled_trainees(ALLOWED))},
         "assignments.download": {"GET": Check(f"/attachments/{w.attachment}", owner_and_reviewers(200, 200))},

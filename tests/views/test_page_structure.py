@@ -131,6 +131,7 @@ def pages(w):
     yield "trainee", "/account/"
     yield "mentor", f"/submissions/{w['submission']}"
     yield "mentor", "/reviews/"
+    yield "mentor", "/courses/test-course/assignments/plan/exemplar"
     yield "mentor", "/courses/test-course/quizzes/basics/analysis"
     yield "admin", "/admin/"
     yield "admin", "/admin/users/new"

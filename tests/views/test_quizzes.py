@@ -265,6 +265,20 @@ def test_after_last_attempt_reveals_when_attempts_are_used_up(client, make_quiz,
     assert "Correct answer</span>" in client.get(f"/quiz-attempts/{first.id}/review").get_data(as_text=True)
 
 
+def test_once_passed_or_last_reveals_on_a_pass_or_when_attempts_are_used_up(client, make_quiz, trainee, make_client):
+    make_quiz('reveal = "once_passed_or_last"\nmax_attempts = 2')
+    client.login(trainee())
+    passed = take(client, CORRECT)
+    assert "Correct answer</span>" in client.get(f"/quiz-attempts/{passed.id}/review").get_data(as_text=True)
+    other = make_client()
+    other.login(trainee())
+    first = take(other, WRONG)
+    page = other.get(f"/quiz-attempts/{first.id}/review").get_data(as_text=True)
+    assert "Correct answer</span>" not in page and "once you pass this quiz, or after your last attempt" in page
+    take(other, WRONG)
+    assert "Correct answer</span>" in other.get(f"/quiz-attempts/{first.id}/review").get_data(as_text=True)
+
+
 # --- attempts, time limit, order and pools
 
 
