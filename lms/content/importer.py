@@ -79,6 +79,7 @@ def _import_course(spec: CourseSpec, report: ImportReport) -> None:
         program=spec.program,
         enrolment_mode=spec.enrolment,
         position=spec.position,
+        cover=spec.cover,
         title_ja=spec.title["ja"],
         title_en=spec.title["en"],
         description_html_ja=_render(spec.description["ja"], "ja"),

@@ -27,7 +27,9 @@ QUIZ_FILE = "quiz.toml"
 MAX_MINUTES = 600
 MAX_POSITION = 100_000
 
-COURSE_KEYS = {"program", "enrolment", "position", "title", "description", "modules", "completion", "certificate"}
+COURSE_KEYS = {"program", "enrolment", "position", "cover", "title", "description", "modules", "completion", "certificate"}
+# The named cover colours a course may pick (each is a CSS class, course-cover-<name>, in static/src/css/45-cards.css).
+COVERS = ("blue", "green", "teal", "purple", "orange", "red", "gray")
 COMPLETION_KEYS = {"lessons", "quizzes", "assignments", "min_quiz_score", "issue", "valid_months"}
 CERTIFICATE_KEYS = {"issuer", "issuer_url", "signer", "signer_title", "description"}
 ISSUE_MODES = ("automatic", "admin")
@@ -65,6 +67,7 @@ class CourseSpec:
     position: int
     title: dict[str, str]
     description: dict[str, str]  # Markdown source per language
+    cover: str = ""  # one of COVERS; empty: the program's default colour
     modules: list[ModuleSpec] = field(default_factory=list)
     # [completion], resolved: "all" replaced by the slugs (see Course.completion_rules)
     completion: dict = field(default_factory=dict)
@@ -171,12 +174,17 @@ class _CourseReader(TomlReader):
         if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position <= MAX_POSITION:
             self.at("position", f"position must be a whole number from 0 to {MAX_POSITION}")
             position = 0
+        cover = data.get("cover", "")
+        if cover != "" and cover not in COVERS:
+            self.at("cover", f"cover must be one of {', '.join(COVERS)}; found {cover!r}")
+            cover = ""
         course = CourseSpec(
             slug=self.folder.name,
             path=self.folder,
             program=program,
             enrolment=enrolment,
             position=position,
+            cover=cover,
             title=self.bilingual(data, "title", required=True, max_length=MAX_TITLE),
             description=self.bilingual(data, "description", required=True),
         )

@@ -17,6 +17,8 @@ class Course(db.Model):
     program: Mapped[str] = mapped_column(String(20))  # "entrepreneur" or "regulatory"
     enrolment_mode: Mapped[str] = mapped_column(String(10), default="open")  # "open" or "assigned"
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # A named cover colour from course.toml (lms.content.loader.COVERS); "" means the program's default.
+    cover: Mapped[str] = mapped_column(String(20), default="", server_default="")
     title_ja: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str] = mapped_column(String(200))
     # Sanitized HTML, rendered once at import.

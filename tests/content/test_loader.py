@@ -57,7 +57,7 @@ def test_values_longer_than_the_database_allows(tmp_path):
 def test_unknown_key_reports_its_line(tmp_path):
     write_course(tmp_path, toml=COURSE_TOML.replace('enrolment = "open"\n', 'enrolment = "open"\nauthor = "x"\n'))
     assert problems_of(tmp_path) == [
-        "test-course/course.toml:3: unknown key 'author' (allowed: certificate, completion, description, enrolment, modules, position, program, title)"
+        "test-course/course.toml:3: unknown key 'author' (allowed: certificate, completion, cover, description, enrolment, modules, position, program, title)"
     ]
 
 
@@ -247,3 +247,19 @@ def test_shipped_courses_issue_certificates():
     assert courses["global-entrepreneur"].completion["issue"] == "automatic"
     assert courses["regulatory-science"].completion["issue"] == "admin"
     assert all(len(c.completion["quizzes"]) == 5 and c.completion["assignments"] for c in courses.values())
+
+
+def test_cover_is_a_named_colour_or_nothing(tmp_path):
+    write_course(tmp_path / "plain")
+    [course] = load_courses(tmp_path / "plain")
+    assert course.cover == ""
+    write_course(tmp_path / "teal", toml=COURSE_TOML.replace('enrolment = "open"\n', 'enrolment = "open"\ncover = "teal"\n'))
+    [course] = load_courses(tmp_path / "teal")
+    assert course.cover == "teal"
+
+
+@pytest.mark.parametrize("value", ['"pink"', '"#ff0000"', '"Teal"', "3"])
+def test_cover_outside_the_palette_is_refused_with_the_choices(tmp_path, value):
+    write_course(tmp_path, toml=COURSE_TOML.replace('enrolment = "open"\n', f'enrolment = "open"\ncover = {value}\n'))
+    [problem] = problems_of(tmp_path)
+    assert problem.startswith("test-course/course.toml:3: cover must be one of blue, green, teal, purple, orange, red, gray;")
