@@ -11,7 +11,7 @@ import re
 import bleach
 import markdown
 from bleach.html5lib_shim import Filter
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 ALLOWED_TAGS = frozenset({
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6",
@@ -120,6 +120,18 @@ def render_markdown(text: str) -> str:
     return _EMPTY_HEADING.sub(r"<td\1></td>", clean_html(_markdown().convert(text or "")))
 
 
+# A table in Markdown content scrolls sideways inside its own box on a narrow screen instead of widening the page
+# or squeezing its cells: the box is a labelled region that takes keyboard focus (so it can be scrolled).
+_TABLE_OPEN = re.compile(r"<table(\s[^>]*)?>")
+
+
 def safe_html(stored: str | None) -> Markup:
     """Mark HTML that ``render_markdown`` produced (and that was stored) as safe for templates."""
-    return Markup(stored or "")
+    html = stored or ""
+    if "<table" in html:
+        from flask_babel import gettext
+
+        label = escape(gettext("Table"))
+        html = _TABLE_OPEN.sub(lambda m: f'<div class="table-wrap" role="region" tabindex="0" aria-label="{label}">{m.group(0)}',
+                               html).replace("</table>", "</table></div>")
+    return Markup(html)
