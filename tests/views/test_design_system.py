@@ -118,7 +118,16 @@ def test_markdown_tables_are_wrapped_in_a_scroll_region_in_the_readers_language(
 
         html = str(safe_html(stored))
     assert assert_tables_scroll_in_regions(html) == 1
-    assert 'aria-label="表"' in html and html.count("</table></div>") == 1
+    assert 'aria-label="表：Model、Revenue"' in html and html.count("</table></div>") == 1
+    # Two tables on one page get different names; a heading's markup never leaks out of the attribute.
+    stored = render_markdown('| A | B |\n|---|---|\n| 1 | 2 |\n\n| "C" & <b>D</b> |\n|---|\n| 3 |\n')
+    with app.test_request_context(headers={"Accept-Language": "ja"}):
+        from lms.sanitize import safe_html
+
+        html = str(safe_html(stored))
+    labels = [attrs["aria-label"] for tag, attrs, _ in elements(html) if attrs.get("role") == "region"]
+    assert labels == ["表：A、B", "表：“C” & D"]  # Markdown's smart quotes
+    assert 'aria-label="表：“C” &amp; D"' in html
     # Text that only looks like a table tag stays text.
     stored = render_markdown("Write `<table>` in HTML")
     with app.test_request_context():
