@@ -152,6 +152,24 @@ def test_course_cards_show_the_named_cover_or_the_programs_colour(as_, client, m
     assert "Regulatory-science training program" in html  # the band names the program in text, no logo
 
 
+def test_a_cover_image_is_served_publicly_cached_for_good_and_shown_on_the_card(client, make_course):
+    from tests.content.test_loader import PNG
+
+    course = make_course()
+    course.cover_image, course.cover_image_type, course.cover_image_digest = PNG, "image/png", "00112233aabbccdd"
+    db.session.commit()
+    html = client.get("/courses/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    url = f"/courses/{course.slug}/cover/00112233aabbccdd"
+    assert f'<img class="course-cover-image" src="{url}" alt=""' in html
+    assert "course-cover-has-image" in html
+    response = client.get(url)
+    assert response.status_code == 200 and response.data == PNG and response.mimetype == "image/png"
+    assert response.cache_control.max_age == 365 * 24 * 3600 and response.cache_control.public
+    assert client.get(f"/courses/{course.slug}/cover/ffffffffffffffff").status_code == 404
+    other = make_course()
+    assert client.get(f"/courses/{other.slug}/cover/00112233aabbccdd").status_code == 404
+
+
 def test_every_cover_in_the_palette_has_its_css_class():
     from lms.content.loader import COVERS
 

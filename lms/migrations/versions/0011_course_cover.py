@@ -1,4 +1,4 @@
-"""A course's cover colour, named in course.toml
+"""A course's cover: a named colour and an optional image, from course.toml
 
 Revision ID: 0011
 Revises: 0010
@@ -19,8 +19,14 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('course', schema=None) as batch_op:
         batch_op.add_column(sa.Column('cover', sa.String(length=20), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('cover_image', sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column('cover_image_type', sa.String(length=20), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('cover_image_digest', sa.String(length=16), server_default='', nullable=False))
 
 
 def downgrade():
     with op.batch_alter_table('course', schema=None) as batch_op:
+        batch_op.drop_column('cover_image_digest')
+        batch_op.drop_column('cover_image_type')
+        batch_op.drop_column('cover_image')
         batch_op.drop_column('cover')
