@@ -7,11 +7,12 @@ import time for course content), and templates show it with ``|safe_html``.
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import bleach
 import markdown
 from bleach.html5lib_shim import Filter
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 ALLOWED_TAGS = frozenset({
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6",
@@ -120,6 +121,30 @@ def render_markdown(text: str) -> str:
     return _EMPTY_HEADING.sub(r"<td\1></td>", clean_html(_markdown().convert(text or "")))
 
 
+# A table in Markdown content scrolls sideways inside its own box on a narrow screen instead of widening the page
+# or squeezing its cells: the box is a region that takes keyboard focus (so it can be scrolled), named after the
+# table's column headings so that two tables on one page have different names.
+_TABLE_OPEN = re.compile(r"<table(\s[^>]*)?>")
+_HEAD_CELL = re.compile(r"<th(?:\s[^>]*)?>(.*?)</th>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _table_label(rest: str) -> str:
+    from flask_babel import gettext
+
+    from .i18n import colon, join_list
+
+    head = rest[:rest.find("</thead>")] if "</thead>" in rest[:rest.find("</table>")] else ""
+    names = [unescape(_TAG.sub("", cell)).strip() for cell in _HEAD_CELL.findall(head)]
+    names = [name for name in names if name][:6]
+    return gettext("Table") + (colon() + join_list(names) if names else "")
+
+
 def safe_html(stored: str | None) -> Markup:
     """Mark HTML that ``render_markdown`` produced (and that was stored) as safe for templates."""
-    return Markup(stored or "")
+    html = stored or ""
+    if "<table" in html:
+        html = _TABLE_OPEN.sub(
+            lambda m: f'<div class="table-wrap" role="region" tabindex="0" aria-label="{escape(_table_label(html[m.end():]))}">'
+                      f'{m.group(0)}', html).replace("</table>", "</table></div>")
+    return Markup(html)

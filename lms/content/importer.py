@@ -7,6 +7,8 @@ if it reappears. Markdown is rendered and sanitized here, once.
 
 from __future__ import annotations
 
+import hashlib
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +81,10 @@ def _import_course(spec: CourseSpec, report: ImportReport) -> None:
         program=spec.program,
         enrolment_mode=spec.enrolment,
         position=spec.position,
+        cover=spec.cover,
+        cover_image=spec.cover_image,
+        cover_image_type=spec.cover_image_type,
+        cover_image_digest=hashlib.sha256(spec.cover_image).hexdigest()[:16] if spec.cover_image else "",
         title_ja=spec.title["ja"],
         title_en=spec.title["en"],
         description_html_ja=_render(spec.description["ja"], "ja"),

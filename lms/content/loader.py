@@ -27,7 +27,24 @@ QUIZ_FILE = "quiz.toml"
 MAX_MINUTES = 600
 MAX_POSITION = 100_000
 
-COURSE_KEYS = {"program", "enrolment", "position", "title", "description", "modules", "completion", "certificate"}
+COURSE_KEYS = {"program", "enrolment", "position", "cover", "cover_image", "title", "description", "modules", "completion", "certificate"}
+# The named cover colours a course may pick (each is a CSS class, course-cover-<name>, in static/src/css/45-cards.css).
+COVERS = ("blue", "green", "teal", "purple", "orange", "red", "gray")
+# A cover image: a file beside course.toml, named in it; its bytes must be what its extension says.
+COVER_IMAGE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.(png|jpg|jpeg|webp)$")
+COVER_IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
+MAX_COVER_IMAGE_KB = 512
+
+
+def _image_type_of(data: bytes) -> str | None:
+    """The image type the bytes really are (their signature), whatever the file is called."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
 COMPLETION_KEYS = {"lessons", "quizzes", "assignments", "min_quiz_score", "issue", "valid_months"}
 CERTIFICATE_KEYS = {"issuer", "issuer_url", "signer", "signer_title", "description"}
 ISSUE_MODES = ("automatic", "admin")
@@ -65,6 +82,9 @@ class CourseSpec:
     position: int
     title: dict[str, str]
     description: dict[str, str]  # Markdown source per language
+    cover: str = ""  # one of COVERS; empty: the program's default colour
+    cover_image: bytes | None = None  # the cover_image file's bytes, checked to be a PNG, JPEG or WebP image
+    cover_image_type: str = ""  # its media type
     modules: list[ModuleSpec] = field(default_factory=list)
     # [completion], resolved: "all" replaced by the slugs (see Course.completion_rules)
     completion: dict = field(default_factory=dict)
@@ -151,6 +171,7 @@ class _CourseReader(TomlReader):
         self.toml_path = folder / "course.toml"
         self.problems = problems
         self.doc: Located | None = None
+        self.cover_image_name = ""
 
     def read(self) -> CourseSpec | None:
         if not SLUG.match(self.folder.name):
@@ -159,6 +180,8 @@ class _CourseReader(TomlReader):
         data = self.load()
         if data is None:
             return None
+        if isinstance(data.get("cover_image"), str):
+            self.cover_image_name = data["cover_image"]
         for key in sorted(set(data) - COURSE_KEYS):
             self.at(key, f"unknown key '{key}' (allowed: {', '.join(sorted(COURSE_KEYS))})")
         program = data.get("program")
@@ -171,19 +194,47 @@ class _CourseReader(TomlReader):
         if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position <= MAX_POSITION:
             self.at("position", f"position must be a whole number from 0 to {MAX_POSITION}")
             position = 0
+        cover = data.get("cover", "")
+        if cover != "" and cover not in COVERS:
+            self.at("cover", f"cover must be one of {', '.join(COVERS)}; found {cover!r}")
+            cover = ""
         course = CourseSpec(
             slug=self.folder.name,
             path=self.folder,
             program=program,
             enrolment=enrolment,
             position=position,
+            cover=cover,
             title=self.bilingual(data, "title", required=True, max_length=MAX_TITLE),
             description=self.bilingual(data, "description", required=True),
         )
+        course.cover_image, course.cover_image_type = self.read_cover_image(data.get("cover_image"))
         course.modules = self.read_modules(data.get("modules"))
         course.certificate = self.read_certificate(data.get("certificate"))
         course.completion = self.read_completion(data.get("completion"), course)
         return course
+
+    def read_cover_image(self, name) -> tuple[bytes | None, str]:
+        """The optional cover image named in course.toml: a PNG, JPEG or WebP file beside it."""
+        if name is None:
+            return None, ""
+        if not isinstance(name, str) or not COVER_IMAGE_NAME.match(name):
+            self.at("cover_image", "cover_image must name a .png, .jpg or .webp file beside course.toml "
+                                   f"(lower-case letters, digits and hyphens); found {name!r}")
+            return None, ""
+        path = self.folder / name
+        if not path.is_file():
+            self.at("cover_image", f"cover_image: no file '{name}' beside course.toml")
+            return None, ""
+        data = path.read_bytes()
+        if len(data) > MAX_COVER_IMAGE_KB * 1024:
+            self.at("cover_image", f"cover_image: '{name}' is larger than {MAX_COVER_IMAGE_KB} KB")
+            return None, ""
+        expected = COVER_IMAGE_TYPES[name.rsplit(".", 1)[1]]
+        if _image_type_of(data) != expected:
+            self.at("cover_image", f"cover_image: '{name}' is not a {expected.split('/')[1].upper()} image")
+            return None, ""
+        return data, expected
 
     def read_certificate(self, table) -> dict:
         """Who issues and signs the certificate; without this table the course issues none."""
@@ -302,7 +353,7 @@ class _CourseReader(TomlReader):
                 continue
             if child.is_dir() and child.name not in module_slugs:
                 self.problem(child, 1, f"folder '{child.name}' is not a module named in course.toml")
-            elif child.is_file() and child.name not in {"README.md"}:
+            elif child.is_file() and child.name not in {"README.md", self.cover_image_name}:
                 self.problem(child, 1, f"unexpected file '{child.name}' in the course folder")
 
     def read_lessons(self, module: ModuleSpec, key: str, listed: list[str]) -> list[LessonSpec]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
@@ -17,6 +17,13 @@ class Course(db.Model):
     program: Mapped[str] = mapped_column(String(20))  # "entrepreneur" or "regulatory"
     enrolment_mode: Mapped[str] = mapped_column(String(10), default="open")  # "open" or "assigned"
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # A named cover colour from course.toml (lms.content.loader.COVERS); "" means the program's default.
+    cover: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # An optional cover image from the course folder (course.toml cover_image), loaded only when served; the
+    # digest names it in its URL so that it can be cached for good.
+    cover_image: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
+    cover_image_type: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    cover_image_digest: Mapped[str] = mapped_column(String(16), default="", server_default="")
     title_ja: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str] = mapped_column(String(200))
     # Sanitized HTML, rendered once at import.

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -29,6 +29,19 @@ def _course_or_404(slug):
     if course is None:
         abort(404)
     return course
+
+
+@bp.get("/<slug>/cover/<digest>")
+def cover_image(slug, digest):
+    """The course's cover image, public like the catalog; its digest is in the URL, so it is cached for good."""
+    course = _course_or_404(slug)
+    if not course.cover_image_digest or digest != course.cover_image_digest or course.cover_image is None:
+        abort(404)
+    response = Response(course.cover_image, mimetype=course.cover_image_type)
+    response.cache_control.public = True
+    response.cache_control.max_age = 365 * 24 * 3600
+    response.cache_control.immutable = True
+    return response
 
 
 @bp.get("/<slug>/")

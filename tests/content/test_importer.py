@@ -244,3 +244,28 @@ def test_japanese_text_keeps_no_spaces_from_its_source_line_breaks(app, tmp_path
     assert "<li>一つ目</li>" in course.description_html_ja and "<li>二つ目</li>" in course.description_html_ja
     module = db.session.scalar(select(Module).where(Module.slug == "basics"))
     assert module.summary_ja == "顧客を知る。" and module.summary_en == "Know\nthe customer."
+
+
+def test_cover_is_stored_and_follows_a_reimport(app, root):
+    folder = write_course(root, toml=COURSE_TOML.replace('enrolment = "open"\n', 'enrolment = "open"\ncover = "purple"\n'))
+    import_courses(root)
+    assert db.session.scalar(select(Course.cover)) == "purple"
+    (folder / "course.toml").write_text(COURSE_TOML)
+    import_courses(root)
+    assert db.session.scalar(select(Course.cover)) == ""
+
+
+def test_cover_image_is_stored_with_a_digest_and_removed_with_its_line(app, root):
+    from .test_loader import PNG
+
+    toml = COURSE_TOML.replace('enrolment = "open"\n', 'enrolment = "open"\ncover_image = "cover.png"\n')
+    folder = write_course(root, toml=toml)
+    (folder / "cover.png").write_bytes(PNG)
+    import_courses(root)
+    course = db.session.scalar(select(Course))
+    assert course.cover_image == PNG and course.cover_image_type == "image/png" and len(course.cover_image_digest) == 16
+    (folder / "course.toml").write_text(COURSE_TOML)
+    (folder / "cover.png").unlink()
+    import_courses(root)
+    db.session.refresh(course)
+    assert course.cover_image is None and course.cover_image_digest == ""

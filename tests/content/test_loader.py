@@ -57,7 +57,7 @@ def test_values_longer_than_the_database_allows(tmp_path):
 def test_unknown_key_reports_its_line(tmp_path):
     write_course(tmp_path, toml=COURSE_TOML.replace('enrolment = "open"\n', 'enrolment = "open"\nauthor = "x"\n'))
     assert problems_of(tmp_path) == [
-        "test-course/course.toml:3: unknown key 'author' (allowed: certificate, completion, description, enrolment, modules, position, program, title)"
+        "test-course/course.toml:3: unknown key 'author' (allowed: certificate, completion, cover, cover_image, description, enrolment, modules, position, program, title)"
     ]
 
 
@@ -247,3 +247,58 @@ def test_shipped_courses_issue_certificates():
     assert courses["global-entrepreneur"].completion["issue"] == "automatic"
     assert courses["regulatory-science"].completion["issue"] == "admin"
     assert all(len(c.completion["quizzes"]) == 5 and c.completion["assignments"] for c in courses.values())
+
+
+def test_cover_is_a_named_colour_or_nothing(tmp_path):
+    write_course(tmp_path / "plain")
+    [course] = load_courses(tmp_path / "plain")
+    assert course.cover == ""
+    write_course(tmp_path / "teal", toml=COURSE_TOML.replace('enrolment = "open"\n', 'enrolment = "open"\ncover = "teal"\n'))
+    [course] = load_courses(tmp_path / "teal")
+    assert course.cover == "teal"
+
+
+@pytest.mark.parametrize("value", ['"pink"', '"#ff0000"', '"Teal"', "3"])
+def test_cover_outside_the_palette_is_refused_with_the_choices(tmp_path, value):
+    write_course(tmp_path, toml=COURSE_TOML.replace('enrolment = "open"\n', f'enrolment = "open"\ncover = {value}\n'))
+    [problem] = problems_of(tmp_path)
+    assert problem.startswith("test-course/course.toml:3: cover must be one of blue, green, teal, purple, orange, red, gray;")
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c"
+                    "6360f8cf00000301010018dd8db40000000049454e44ae426082")
+
+
+def with_cover_image(tmp_path, name: str, data: bytes | None, listed: str | None = None):
+    listed = name if listed is None else listed
+    folder = write_course(tmp_path, toml=COURSE_TOML.replace('enrolment = "open"\n',
+                                                             f'enrolment = "open"\ncover_image = "{listed}"\n'))
+    if data is not None:
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def test_cover_image_beside_course_toml_is_read_with_its_type(tmp_path):
+    with_cover_image(tmp_path, "cover.png", PNG)
+    [course] = load_courses(tmp_path)
+    assert course.cover_image == PNG and course.cover_image_type == "image/png"
+
+
+@pytest.mark.parametrize("name, data, listed, message", [
+    ("cover.png", None, None, "cover_image: no file 'cover.png' beside course.toml"),
+    ("cover.png", b"<html>not an image</html>", None, "cover_image: 'cover.png' is not a PNG image"),
+    ("cover.jpg", PNG, None, "cover_image: 'cover.jpg' is not a JPEG image"),
+    ("cover.png", PNG + b"0" * 600 * 1024, None, "cover_image: 'cover.png' is larger than 512 KB"),
+    ("cover.svg", b"<svg/>", None, "cover_image must name a .png, .jpg or .webp file beside course.toml"),
+    ("cover.png", PNG, "../cover.png", "cover_image must name a .png, .jpg or .webp file beside course.toml"),
+])
+def test_cover_image_problems_are_reported_at_their_line(tmp_path, name, data, listed, message):
+    with_cover_image(tmp_path, name, data, listed)
+    found = problems_of(tmp_path)
+    assert any(p.startswith(f"test-course/course.toml:3: {message}") for p in found), found
+
+
+def test_a_file_in_the_course_folder_that_no_cover_image_names_is_still_refused(tmp_path):
+    folder = write_course(tmp_path)
+    (folder / "cover.png").write_bytes(PNG)
+    assert problems_of(tmp_path) == ["test-course/cover.png:1: unexpected file 'cover.png' in the course folder"]

@@ -110,6 +110,11 @@ LANDING = (Redirect("/dashboard"), Redirect("/dashboard"), Redirect("/reviews/")
            Redirect("/admin/"))
 
 
+COVER_DIGEST = "0123456789abcdef"
+PNG_1PX = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c4890000000d49444154789c"
+                        "6360f8cf00000301010018dd8db40000000049454e44ae426082")
+
+
 def matrix(w) -> dict[str, dict[str, Check]]:
     """endpoint -> method -> Check, with the world's ids (``w``) filled in."""
     course, quiz, lesson, assignment = "test-course", "basics", "intro", "plan"
@@ -152,6 +157,8 @@ def matrix(w) -> dict[str, dict[str, Check]]:
         # --- catalog, lessons, dashboard
         "catalog.catalog": {"GET": Check("/courses/", everyone(200))},
         "catalog.course": {"GET": Check(f"/courses/{course}/", everyone(200))},
+        # The cover image is as public as the catalog; it never writes.
+        "catalog.cover_image": {"GET": Check(f"/courses/{course}/cover/{COVER_DIGEST}", everyone(200))},
         # A second, open course: enrolling there changes nothing any other cell depends on.
         "catalog.enrol": {"POST": Check("/courses/scratch-course/enrol",
                                         signed_in(Redirect("/courses/scratch-course/")))},
@@ -351,6 +358,7 @@ def build_world(app, tmp_path, make_user, make_client, outbox) -> tuple[SimpleNa
     write_course(tmp_path / "courses", slug="scratch-course")  # imported alongside the certified course
     import_certified_course(tmp_path)
     course = db.session.scalar(select(Course).where(Course.slug == "test-course"))
+    course.cover_image, course.cover_image_type, course.cover_image_digest = PNG_1PX, "image/png", COVER_DIGEST
 
     people = {
         A: make_user("trainee", name_ja="佐藤 健", name_latin="Ken Sato", locale="en"),
