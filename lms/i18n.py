@@ -78,6 +78,11 @@ def join_list(items) -> str:
     return ("、" if current_language() == "ja" else ", ").join(str(item) for item in items)
 
 
+def parens(text) -> str:
+    """An aside after a word: full-width 「（…）」 with no space in Japanese, " (…)" in English."""
+    return f"（{text}）" if current_language() == "ja" else f" ({text})"
+
+
 def colon() -> str:
     """The colon after a label: full-width 「：」 in Japanese (no space after it), ": " in English."""
     return "：" if current_language() == "ja" else ": "

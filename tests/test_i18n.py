@@ -143,6 +143,23 @@ def test_japanese_counters_follow_their_number_without_a_space():
     assert bad == []
 
 
+def test_asides_in_parentheses_are_full_width_in_japanese(app, client, make_user, make_course):
+    from lms.i18n import parens
+
+    with app.test_request_context(), force_locale("ja"):
+        assert parens("今日") == "（今日）"
+    with app.test_request_context(), force_locale("en"):
+        assert parens("today") == " (today)"
+    from lms.models import Enrolment
+
+    trainee = make_user("trainee", locale="ja")
+    db.session.add(Enrolment(user_id=trainee.id, course_id=make_course().id, source="self"))
+    db.session.commit()
+    client.login(trainee)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "項目完了（0%）" in html and "完了 (0%)" not in html
+
+
 def test_no_ascii_colon_between_japanese_words_in_the_catalog():
     with open(REPO / "translations/ja/LC_MESSAGES/messages.po", "rb") as handle:
         catalog = read_po(handle)

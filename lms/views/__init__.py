@@ -55,6 +55,7 @@ def init_app(app) -> None:
         step_url=step_url,
         current_language=i18n.current_language,
         colon=i18n.colon,
+        parens=i18n.parens,
         LANGUAGES=i18n.LANGUAGES,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         PROGRAM_LABELS=i18n.PROGRAM_LABELS,
