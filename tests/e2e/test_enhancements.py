@@ -28,7 +28,7 @@ ASSIGNMENT = f"/courses/{COURSE}/assignments/customer-discovery-plan"
 @pytest.fixture
 def trainee(in_app, request):
     """A trainee of their own, enrolled in the course; returns their e-mail address."""
-    email = f"{request.node.name.replace('_', '-')[:40]}@example.org"
+    email = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower())[:40].strip("-") + "@example.org"
     with in_app():
         profile = accounts.Profile(name_ja="試験 花子", name_latin="Hanako Test", organisation="Skyfront Bio",
                                    locale="en")
@@ -140,6 +140,7 @@ def test_ordering_by_drag_and_drop_with_the_mouse(browser, base_url, in_app, tra
     mark_page(page)
     before = order_of(page, question)
     items = page.locator(f"#q{question.id} ol.ordering > li")
+    items.last.scroll_into_view_if_needed()  # the mouse works in the viewport
     first, third = items.nth(0).bounding_box(), items.nth(2).bounding_box()
     page.mouse.move(first["x"] + 10, first["y"] + first["height"] / 2)
     page.mouse.down()
@@ -150,7 +151,7 @@ def test_ordering_by_drag_and_drop_with_the_mouse(browser, base_url, in_app, tra
     after = order_of(page, question)
     assert after != before and sorted(after) == sorted(before)
     assert after.index(before[0]) == 2
-    expect(page.locator("[data-autosave-status]")).to_have_text(re.compile(r"^Saved"))
+    expect(page.locator("[data-autosave-status]")).to_have_text(re.compile(r"^Saved"), timeout=10_000)
     assert same_page(page)
     assert saved_answers(in_app, attempt_id)[question.id] == after
     # The buttons follow: no Up on the first item, no Down on the last.
@@ -175,7 +176,7 @@ def test_ordering_by_keyboard_moves_in_place_and_announces(browser, base_url, in
     assert after.index(before[0]) == 2
     assert page.evaluate("() => document.activeElement.value") == f"{question.id}:{before[0]}:down"
     expect(page.locator(f"#q{question.id} [data-ordering-status]")).to_contain_text(f"now 3 of {total}")
-    expect(page.locator("[data-autosave-status]")).to_have_text(re.compile(r"^Saved"))
+    expect(page.locator("[data-autosave-status]")).to_have_text(re.compile(r"^Saved"), timeout=10_000)
     assert same_page(page)
     assert saved_answers(in_app, attempt_id)[question.id] == after
     page.reload()

@@ -29,7 +29,7 @@
       }
       event.preventDefault();
       pendingForm = null;
-      dialogForm.action = link.href;
+      dialogForm.setAttribute("action", link.href);
       open(link, link);
     });
 

@@ -99,7 +99,8 @@
       data.delete(input.name);
     });
     this.show(this.form.dataset.i18nSaving, null);
-    this.inFlight = window.fetch(this.form.action, {
+    // getAttribute: a field named "action" (the Save/Finish buttons) shadows form.action.
+    this.inFlight = window.fetch(this.form.getAttribute("action") || window.location.href, {
       method: "POST",
       body: new URLSearchParams(data),
       headers: { "X-Requested-With": "fetch", "Accept": "application/json" },
@@ -473,7 +474,7 @@
       }
       event.preventDefault();
       pendingForm = null;
-      dialogForm.action = link.href;
+      dialogForm.setAttribute("action", link.href);
       open(link, link);
     });
 
