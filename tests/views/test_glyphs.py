@@ -33,7 +33,7 @@ def missing(text: str) -> set[str]:
 
 def test_templates_and_the_stylesheet_use_only_symbols_the_font_draws():
     problems = {}
-    for path in sorted((REPO / "lms" / "templates").rglob("*.html")) + [REPO / "static" / "css" / "app.css"]:
+    for path in sorted((REPO / "lms" / "templates").rglob("*.html")) + sorted((REPO / "static" / "src" / "css").glob("*.css")):
         if lacking := missing(path.read_text(encoding="utf-8")):
             problems[str(path.relative_to(REPO))] = sorted(lacking)
     assert problems == {}
