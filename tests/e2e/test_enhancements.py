@@ -152,6 +152,7 @@ def test_ordering_by_drag_and_drop_with_the_mouse(browser, base_url, in_app, tra
     assert after != before and sorted(after) == sorted(before)
     assert after.index(before[0]) == 2
     expect(page.locator("[data-autosave-status]")).to_have_text(re.compile(r"^Saved"), timeout=10_000)
+    expect(page.locator("[data-autosave-error]")).to_be_empty()  # nothing was posted mid-drag
     assert same_page(page)
     assert saved_answers(in_app, attempt_id)[question.id] == after
     # The buttons follow: no Up on the first item, no Down on the last.

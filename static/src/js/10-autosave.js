@@ -84,6 +84,10 @@
     if (this.blocked) {
       return Promise.resolve(false);
     }
+    if (this.form.querySelector(".sortable-chosen")) {
+      this.schedule(CHOICE_DELAY); // an item is being dragged: save the order once it is dropped
+      return Promise.resolve(false);
+    }
     var generation = this.generation;
     var data = new FormData(this.form);
     Array.prototype.forEach.call(this.form.querySelectorAll("input[type=file]"), function (input) {

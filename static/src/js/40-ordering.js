@@ -56,6 +56,7 @@
         filter: "button",
         preventOnFilter: false,
         forceFallback: true, // pointer events: mouse, pen and touch alike
+        fallbackOnBody: true, // the dragged copy (with its hidden input) outside the form, never posted
         onEnd: function (event) {
           if (event.oldIndex !== event.newIndex) {
             moved(event.item);

@@ -93,6 +93,10 @@
     if (this.blocked) {
       return Promise.resolve(false);
     }
+    if (this.form.querySelector(".sortable-chosen")) {
+      this.schedule(CHOICE_DELAY); // an item is being dragged: save the order once it is dropped
+      return Promise.resolve(false);
+    }
     var generation = this.generation;
     var data = new FormData(this.form);
     Array.prototype.forEach.call(this.form.querySelectorAll("input[type=file]"), function (input) {
@@ -382,6 +386,7 @@
         filter: "button",
         preventOnFilter: false,
         forceFallback: true, // pointer events: mouse, pen and touch alike
+        fallbackOnBody: true, // the dragged copy (with its hidden input) outside the form, never posted
         onEnd: function (event) {
           if (event.oldIndex !== event.newIndex) {
             moved(event.item);
