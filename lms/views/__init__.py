@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 from flask_login import current_user
 
-from .. import i18n
+from .. import clock, i18n
 from ..extensions import db, login_manager
 from ..forms import ActionForm, LanguageForm
 from ..models import Assignment, Quiz
@@ -60,10 +60,11 @@ def init_app(app) -> None:
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         PROGRAM_LABELS=i18n.PROGRAM_LABELS,
         ActionForm=_token_form,
+        server_now=lambda: clock.now(),  # looked up at each call: tests move lms.clock.now
     )
     app.jinja_env.filters.update(when=i18n.format_when, day=i18n.format_day, safe_html=safe_html,
                                  filesize=i18n.format_size, score=i18n.format_score, points=i18n.format_points, join_list=i18n.join_list,
-                                 fromiso=_from_iso)
+                                 fromiso=_from_iso, epoch_ms=_epoch_ms)
 
     @app.context_processor
     def language_switch():
@@ -84,9 +85,42 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        if background_request():
+            return background_answer(400, error=str(_l("This page has expired, so it could not be saved. Copy "
+                                                        "what you typed since the last save, then reload the page.")), expired=True)
         return render_template("error.html", code=400, title=_l("This form has expired"),
                                message=_l("The page was open too long or was opened in another session. "
                                           "Go back, reload the page and send the form again.")), 400
+
+
+BACKGROUND_HEADER = "X-Requested-With"
+BACKGROUND_VALUE = "fetch"
+
+
+def background_request() -> bool:
+    """A save sent by the page's own script (static/src/js) while the person works: it gets a small JSON answer
+    instead of a redirect or a page. Same route, same form fields, same CSRF token and the same services as the
+    normal POST, so the two paths cannot drift apart."""
+    return has_request_context() and request.headers.get(BACKGROUND_HEADER) == BACKGROUND_VALUE
+
+
+def background_answer(status: int = 200, **body):
+    """The JSON answer to a background save; ``ok`` follows the status. Never cached."""
+    response = jsonify(ok=status < 400, **body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def saved_at(moment) -> dict:
+    """When something was saved, for a background answer: the instant (UTC, ISO 8601) and the clock time in
+    Asia/Tokyo the page shows ("Saved 12:03")."""
+    return {"saved_at": moment.isoformat(), "time": i18n.format_when(moment, "HH:mm")}
+
+
+def _epoch_ms(value) -> int:
+    """An aware datetime as milliseconds since 1970 (for scripts: no date parsing, no time zone to get wrong)."""
+    return int(value.timestamp() * 1000)
 
 
 def _from_iso(value):
@@ -117,6 +151,8 @@ def _error_page(code, title):
             db.session.rollback()  # the failed transaction must not break the error page's own queries
         if request.path.startswith("/api/"):
             return jsonify(error=str(title)), code  # machines read the API; they get JSON errors
+        if background_request():
+            return background_answer(code, error=str(title))
         message = _l("Please wait a minute before you try again.") if code == 429 else None
         return render_template("error.html", code=code, title=title, message=message,
                                typed=_typed_text() if code == 500 else []), code

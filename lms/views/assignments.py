@@ -5,12 +5,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from .. import storage
+from .. import clock, storage
 from ..forms import ActionForm
 from ..rules import review as rules
 from ..rules.uploads import FILE_TYPES
 from ..security import accepts_uploads, parse_id, role_required
 from ..services import assignments, learning
+from . import background_answer, background_request, saved_at
 
 bp = Blueprint("assignments", __name__)
 
@@ -96,6 +97,8 @@ def save(slug, assignment_slug):
     _csrf_or_400()
     texts = {s["id"]: request.form.get(f"section-{s['id']}", "") for s in assignment.sections}
     lock = _lock()
+    if background_request():
+        return _save_in_background(assignment, texts, lock)
     try:
         result = assignments.save_draft(current_user, assignment, texts, lock, request.files.getlist("files"))
     except assignments.Conflict as conflict:
@@ -123,6 +126,25 @@ def save(slug, assignment_slug):
     else:
         flash(_("Draft saved."), "success")
     return redirect(url_for("assignments.assignment_page", slug=slug, assignment_slug=assignment_slug))
+
+
+def _save_in_background(assignment, texts, lock):
+    """The page's background save while the trainee types: the text only (files and submitting stay with the
+    buttons), through the same service and lock as "Save draft". The answer carries the new lock, so the
+    page's next save (and its buttons) are not taken for a stale form; a conflict is reported, never
+    overwritten, and the text stays in the boxes."""
+    try:
+        result = assignments.save_draft(current_user, assignment, texts, lock, [])
+    except assignments.Conflict:
+        return background_answer(409, conflict=True, error=_(
+            "This draft was saved in another window or tab after you opened this page, so this page did not "
+            "save it. Nothing was overwritten and your text is still here: copy it, reload the page and add "
+            "it again."))
+    except assignments.AssignmentError as error:  # Invalid (422) or no longer editable (400)
+        return background_answer(422 if isinstance(error, assignments.Invalid) else 400, error=str(error.message))
+    saved = saved_at(clock.now())
+    return background_answer(200, lock=result.submission.lock, message=_("Saved %(time)s", time=saved["time"]),
+                             **saved)
 
 
 @bp.post("/attachments/<id:attachment_id>/remove")

@@ -5,12 +5,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from .. import unit_of_work
+from .. import clock, unit_of_work
 from ..i18n import join_list
 from ..forms import ActionForm
 from ..rules import grading
 from ..security import role_required
 from ..services import learning, quizzes
+from . import background_answer, background_request, saved_at
 
 bp = Blueprint("quiz", __name__)
 
@@ -92,32 +93,48 @@ def attempt(attempt_id):
 @bp.post("/quiz-attempts/<id:attempt_id>")
 @login_required
 def save(attempt_id):
+    """Save the answers (the Save button, a Move button, or the page's background save as people work)."""
     attempt = _own_attempt(attempt_id, taking=True)
     if not ActionForm().validate_on_submit():
         abort(400)
+    background = background_request()
     questions = quizzes.questions_for(attempt)
     try:
         parsed = quizzes.parse_form(request.form, attempt, questions)
         answers = parsed.answers
         quizzes.save_answers(attempt, answers)
     except quizzes.AttemptClosed as error:
+        review_url = url_for("quiz.review", attempt_id=attempt.id)
         if quizzes.is_overdue(attempt):
             quizzes.close_overdue(quiz_id=attempt.quiz_id, user_id=attempt.user_id)
             unit_of_work.commit_even_on_error()  # the grading stands; only the late answers are refused
-            return _refused(_("Time is up: these answers arrived after the deadline and were not saved. "
-                              "The answers you saved before the deadline have been graded."), attempt)
+            message = _("Time is up: these answers arrived after the deadline and were not saved. "
+                        "The answers you saved before the deadline have been graded.")
+            if background:
+                return background_answer(409, error=message, closed=True, location=review_url)
+            return _refused(message, attempt)
+        if background:
+            return background_answer(409, error=str(error.message), closed=True, location=review_url)
         return _refused(error.message, attempt)
     except quizzes.BadAnswer as error:
+        if background:
+            return background_answer(400, error=str(error.message))
         return _refused(error.message, attempt)
+    notices = []
     not_numbers = [attempt.layout["questions"].index(qid) + 1 for qid, answer in answers.items()
                    if questions[qid].type == "numeric" and answer is not None
                    and grading.parse_number(answer) is None]
     if not_numbers:  # one short message: the session cookie carries flashes
-        flash(_("Not a number in question %(numbers)s. It was saved as you typed it; correct it before you submit.",
-                numbers=join_list(not_numbers)), "error")
+        notices.append(_("Not a number in question %(numbers)s. It was saved as you typed it; correct it before "
+                         "you submit.", numbers=join_list(not_numbers)))
     if parsed.dropped:
-        flash(_("The course team changed a question while you were answering; a choice that no longer "
-                "exists was left out. Check your answers."), "info")
+        notices.append(_("The course team changed a question while you were answering; a choice that no longer "
+                         "exists was left out. Check your answers."))
+    if background:
+        saved = saved_at(clock.now())
+        return background_answer(200, message=_("Saved %(time)s", time=saved["time"]), notices=notices, **saved)
+    for notice in notices:
+        flash(notice, "error" if not_numbers and notice == notices[0] else "info")
     if parsed.moved is not None:
         return redirect(url_for("quiz.attempt", attempt_id=attempt.id, _anchor=f"q{parsed.moved}"))
     if request.form.get("action") == "finish":

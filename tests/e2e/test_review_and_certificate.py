@@ -258,6 +258,10 @@ def test_cohort_review_revision_certificate_and_revocation(open_as, in_app, tmp_
     assert viewed.ok and viewed.headers["content-type"] == "application/pdf"
     share_link = card.locator(f"#share-{public_id}").input_value()
     assert share_link.endswith(f"/verify/{public_id}")
+    trainee.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    card.locator("button[data-copy]").click()  # the copy button beside the link
+    expect(card.locator("[data-copy-status]")).to_have_text("リンクをコピーしました。")
+    assert trainee.evaluate("() => navigator.clipboard.readText()") == share_link
 
     # 10. Anyone with the link (English, not logged in) sees that it is valid and whose it is.
     visitor = open_as(None, "en-US")
@@ -273,6 +277,10 @@ def test_cohort_review_revision_certificate_and_revocation(open_as, in_app, tmp_
     expect(admin.locator("h1")).to_have_text(f"{LATIN} ({KANJI})")
     admin.locator("textarea[name=reason]").fill(REASON)
     admin.locator("form:has(textarea[name=reason]) [type=submit]").click()
+    dialog = admin.locator("dialog[data-confirm-dialog]")  # it cannot be undone: the page asks first
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("This cannot be undone")
+    dialog.locator("[data-confirm-yes]").click()
     expect(flash(admin)).to_have_text("The certificate has been revoked. The holder has been notified.")
     with in_app():
         revoked_at = db.session.scalar(select(Certificate.revoked_at).where(Certificate.public_id == public_id))
