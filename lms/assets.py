@@ -28,7 +28,7 @@ def _entry(name: str) -> dict:
 
 
 def asset_url(name: str) -> str:
-    """The URL of a built asset by its logical name ('app.css', 'vendor/htmx.min.js')."""
+    """The URL of a built asset by its logical name ('app.css', 'vendor/sortable.min.js')."""
     return url_for("static", filename=f"{DIST}/{_entry(name)['path']}")
 
 

@@ -25,7 +25,7 @@ const sourcesIn = (dir, ext) =>
 const manifest = { files: {}, sources: {} };
 
 function emit(logical, data) {
-  // app.css -> app.<hash>.css (vendor/htmx.min.js -> vendor/htmx.min.<hash>.js)
+  // app.css -> app.<hash>.css (vendor/sortable.min.js -> vendor/sortable.min.<hash>.js)
   const ext = path.extname(logical);
   const hashed = `${logical.slice(0, -ext.length)}.${sha256(data).slice(0, 10)}${ext}`;
   fs.mkdirSync(path.dirname(path.join(DIST, hashed)), { recursive: true });
@@ -60,7 +60,6 @@ emit("app.css", bundle([path.join(MODULES, "@digital-go-jp/design-tokens/dist/to
 
 // Our scripts, each an IIFE, in file-name order; vendored libraries as their own files.
 emit("app.js", bundle(sourcesIn(path.join(SRC, "js"), ".js"), ";\n"));
-emit("vendor/htmx.min.js", read(path.join(MODULES, "htmx.org/dist/htmx.min.js")));
 emit("vendor/sortable.min.js", read(path.join(MODULES, "sortablejs/Sortable.min.js")));
 
 // What the build was made from: every file under static/src and the exact package versions.
