@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
 from .. import unit_of_work
-from ..extensions import db
+from ..extensions import core_connection, db
 from ..models import Assignment, Course, Enrolment, Lesson, LessonCompletion, Module, Quiz, User
 from ..rules.progress import Progress, measure, next_item
 from . import assignments as assignment_service
@@ -132,8 +132,8 @@ def set_lesson_done(user: User, lesson: Lesson, done: bool) -> None:
 def _done_lessons(user: User, course_ids: list[int]) -> set[int]:
     if not user.is_authenticated or not course_ids:
         return set()
-    return set(db.session.scalars(select(LessonCompletion.lesson_id).where(
-        LessonCompletion.user_id == user.id, LessonCompletion.course_id.in_(course_ids))))
+    return set(core_connection().scalars(select(LessonCompletion.lesson_id).where(
+        LessonCompletion.user_id == user.id, LessonCompletion.course_id.in_(course_ids))))  # Core: ids only
 
 
 def _course_view(course: Course, outline: "_Outline", enrolled: bool) -> CourseView:

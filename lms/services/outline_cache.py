@@ -22,7 +22,7 @@ from sqlalchemy import event, insert, inspect as sa_inspect, select, update
 from sqlalchemy.orm import Session, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..extensions import db
+from ..extensions import core_connection, db
 from ..models import Assignment, ContentVersion, Course, Lesson, Module, Question, Quiz
 
 CONTENT_MODELS = (Course, Module, Lesson, Quiz, Question, Assignment)
@@ -47,12 +47,15 @@ class CourseOutline:
 
 # --- the version
 
+_VERSION = select(ContentVersion.version).where(ContentVersion.id == 1)
+
 
 def current_version() -> int:
     """The database's content version, read once per app context (one query)."""
     if has_app_context() and "lms_content_version" in g:
         return g.lms_content_version
-    version = db.session.scalar(select(ContentVersion.version).where(ContentVersion.id == 1)) or 0
+    # Core, not the ORM: a one-column read needs no identity map (a third of the cost of so small a query).
+    version = core_connection().scalar(_VERSION) or 0
     if has_app_context():
         g.lms_content_version = version
     return version
