@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: assets run test test-e2e test-all install install-dev translations extract-messages update-catalogs db courses demo clean bench mutation
+.PHONY: assets run test test-e2e test-multi test-all install install-dev translations extract-messages update-catalogs db courses demo clean bench mutation
 
 # Installed marker files: reinstall when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -77,6 +77,13 @@ test: $(VENV)/.installed-dev
 test-e2e: $(VENV)/.installed-e2e
 	$(BIN)/pybabel compile -d translations --statistics
 	LMS_E2E=1 $(BIN)/python -m pytest tests/e2e -p no:cacheprovider
+
+## Several app servers: two gunicorn servers (2 workers each) and one job worker on one PostgreSQL and one Redis
+## (tests/multi). Needs LMS_DATABASE_URL (a PostgreSQL database of its own: every table is dropped) and
+## LMS_REDIS_URL (its database is emptied); .ci/run starts both. Skipped by plain `make test`.
+test-multi: $(VENV)/.installed-bench
+	$(BIN)/pybabel compile -d translations --statistics
+	LMS_MULTI_INSTANCE=1 $(BIN)/python -m pytest tests/multi -p no:cacheprovider
 
 ## Performance report: seeds a small and a large program into fresh databases (SQLite; PostgreSQL too when
 ## LMS_DATABASE_URL is set), measures the key pages in-process and under gunicorn + wrk on 127.0.0.1, and writes

@@ -24,7 +24,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 WORKERS = 2
 THREADS = 2
-CONNECTIONS = 32
+CONNECTIONS = 16
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,10 @@ def _free_port() -> int:
 class Gunicorn:
     """``gunicorn -w 2 'bench.app:create()'`` in the background, on a free port; a context manager."""
 
-    def __init__(self, database_url: str, instance_path: str, secret_key: str, log_path: Path):
+    def __init__(self, database_url: str, instance_path: str, secret_key: str, log_path: Path,
+                 app_spec: str = "bench.app:create()", probe_path: str = TRIVIAL_PATH):
         self.port = _free_port()
+        self.app_spec, self.probe_path = app_spec, probe_path
         self.env = {**os.environ, "BENCH_DATABASE_URL": database_url, "BENCH_INSTANCE_PATH": instance_path,
                     "BENCH_SECRET_KEY": secret_key}
         self.log_path = log_path
@@ -70,14 +72,14 @@ class Gunicorn:
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind", f"{HOST}:{self.port}",
-             "--log-level", "warning", "bench.app:create()"],
+             "--log-level", "warning", self.app_spec],
             cwd=PROJECT_DIR, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log_path}")
             try:
-                with urllib.request.urlopen(self.base_url + TRIVIAL_PATH, timeout=2) as response:
+                with urllib.request.urlopen(self.base_url + self.probe_path, timeout=2) as response:
                     if response.status == 200:
                         return self
             except OSError:
@@ -131,9 +133,11 @@ def wrk(url: str, cookie: str | None, seconds: float, connections: int = CONNECT
 
 def run(routes: list[Route], trivial: Route, *, database_url: str, instance_path: str, secret_key: str,
         seconds: float, log_dir: Path, progress=print) -> dict:
-    """Throughput of every route, with the trivial route measured first and last in the same run."""
+    """Throughput of every route, with the trivial route measured first and last in the same run, and a
+    hello-world Flask app (``bench/hello.py``, same gunicorn settings) measured before and after the LMS."""
     results = {"workers": WORKERS, "threads": THREADS, "connections": CONNECTIONS, "seconds": seconds,
                "routes": {}}
+    hello = [_hello(database_url, instance_path, secret_key, seconds, log_dir, progress)]
     with Gunicorn(database_url, instance_path, secret_key, log_dir / "gunicorn.log") as server:
         def measure(route: Route) -> dict:
             url = server.base_url + route.path
@@ -151,8 +155,25 @@ def run(routes: list[Route], trivial: Route, *, database_url: str, instance_path
         for route in routes:
             results["routes"][route.key] = measure(route)
         after = measure(trivial)
+    hello.append(_hello(database_url, instance_path, secret_key, seconds, log_dir, progress))
     baseline = (before["requests_per_s"] + after["requests_per_s"]) / 2
-    results["trivial"] = {"before": before, "after": after, "requests_per_s": baseline}
+    hello_rps = (hello[0]["requests_per_s"] + hello[1]["requests_per_s"]) / 2
+    results["trivial"] = {"before": before, "after": after, "requests_per_s": baseline,
+                          "hello_ratio": baseline / hello_rps if hello_rps else None}
+    results["hello"] = {"before": hello[0], "after": hello[1], "requests_per_s": hello_rps}
     for figures in results["routes"].values():
         figures["ratio"] = figures["requests_per_s"] / baseline if baseline else None
+        figures["hello_ratio"] = figures["requests_per_s"] / hello_rps if hello_rps else None
     return results
+
+
+def _hello(database_url, instance_path, secret_key, seconds, log_dir, progress) -> dict:
+    """The hello-world Flask app under the same gunicorn and wrk settings (warmed up, then timed)."""
+    with Gunicorn(database_url, instance_path, secret_key, log_dir / "gunicorn-hello.log",
+                  app_spec="bench.hello:app", probe_path="/") as server:
+        url = server.base_url + "/"
+        wrk(url, None, 3)
+        figures = wrk(url, None, seconds)
+    if progress:
+        progress(f"  {'hello-world':<14} {figures['requests_per_s']:9.1f} req/s  (Flask hello-world, same settings)")
+    return figures

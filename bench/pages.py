@@ -110,6 +110,7 @@ class Page:
     samples: int | None = None  # None: the run's default
     p95_target_ms: float | None = 50.0
     ratio_target: float | None = None  # throughput as a share of the trivial route's
+    hello_target: float | None = None  # throughput as a share of a hello-world Flask app's (bench/hello.py)
     load: bool = True  # also measured under gunicorn + wrk (GET pages that need no per-request set-up)
 
 
@@ -151,18 +152,19 @@ def _pdf_url(world: World) -> str:
 
 
 TRIVIAL = Page("trivial", "Trivial route (baseline, bench-only)", "trainee", lambda w: TRIVIAL_PATH,
-               p95_target_ms=None)
+               p95_target_ms=None, hello_target=0.80)
 
 PAGES: list[Page] = [
-    Page("dashboard", "Trainee dashboard", "trainee", lambda w: "/dashboard"),
-    Page("course", "Course page", "trainee", lambda w: f"/courses/{w.course_slug}/"),
+    Page("dashboard", "Trainee dashboard", "trainee", lambda w: "/dashboard", hello_target=0.10),
+    Page("course", "Course page", "trainee", lambda w: f"/courses/{w.course_slug}/", hello_target=0.08),
     Page("lesson", "Lesson", "trainee", lambda w: f"/courses/{w.course_slug}/lessons/{w.lesson_slug}",
-         ratio_target=0.5),
-    Page("quiz_attempt", "Quiz attempt page", "trainee", lambda w: f"/quiz-attempts/{w.attempt_id}"),
+         ratio_target=0.5, hello_target=0.10),
+    Page("quiz_attempt", "Quiz attempt page", "trainee", lambda w: f"/quiz-attempts/{w.attempt_id}",
+         hello_target=0.10),
     Page("quiz_submit", "Quiz submit (POST, grades)", "trainee", lambda w: "", method="POST", status=302,
          prepare=_fresh_attempt, load=False),
-    Page("mentor_queue", "Mentor review queue", "mentor", lambda w: "/reviews/"),
-    Page("review", "Review page", "mentor", lambda w: f"/submissions/{w.review_submission_id}"),
+    Page("mentor_queue", "Mentor review queue", "mentor", lambda w: "/reviews/", hello_target=0.05),
+    Page("review", "Review page", "mentor", lambda w: f"/submissions/{w.review_submission_id}", hello_target=0.05),
     Page("pdf_first", "Certificate PDF, first render", "trainee", _pdf_url, prepare=_forget_pdf, samples=12,
          p95_target_ms=500.0, load=False),
     Page("pdf_cached", "Certificate PDF, cached", "trainee", _pdf_url),
@@ -174,7 +176,7 @@ PAGES: list[Page] = [
     Page("admin_cohort", "Admin: cohort page (people, named mentors)", "admin",
          lambda w: f"/admin/cohorts/{w.cohort_id}"),
     Page("cohort_report", "Cohort report (matrix, stages, charts)", "admin",
-         lambda w: f"/admin/cohorts/{w.cohort_id}/report", p95_target_ms=200.0),
+         lambda w: f"/admin/cohorts/{w.cohort_id}/report", p95_target_ms=100.0, hello_target=0.01),
     Page("report_csv", "Cohort report CSV (streamed, whole cohort; a POST: each export is recorded)", "admin",
          lambda w: "", method="POST", prepare=_export("report"), p95_target_ms=500.0, load=False),
     Page("grades_csv", "Grades CSV (streamed, whole cohort; a POST: each export is recorded)", "admin",

@@ -63,6 +63,10 @@ def _configure(app: Flask, overrides: dict) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             app.config["DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'lms.sqlite'}"
         )
+    # LMS_REDIS_URL puts the rate-limit counts in Redis too (the job queue follows it in jobs.py), so every
+    # worker and every host counts together; an explicit RATELIMIT_STORAGE_URI still wins.
+    if app.config.get("REDIS_URL") and "RATELIMIT_STORAGE_URI" not in given:
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     for key, value in derived_from_https(bool(app.config["HTTPS"])).items():
         if key not in given:
             app.config[key] = value
@@ -86,4 +90,4 @@ def _warn_about_process_local_limits(app: Flask) -> None:
         app.logger.warning(
             "RATELIMIT_STORAGE_URI is memory://: rate limits (logins, password resets, certificate look-ups) are "
             "counted in each process separately, so every worker allows the full limit. That is only acceptable "
-            "for `make run`'s single process; in production set LMS_RATELIMIT_STORAGE_URI=redis://host:6379.")
+            "for `make run`'s single process; in production set LMS_REDIS_URL=redis://host:6379/0 (or LMS_RATELIMIT_STORAGE_URI).")

@@ -108,3 +108,12 @@ def test_an_overridden_cookie_flag_reaches_the_cookie(make_app):
 
     cookie = app.test_client().get("/set-session").headers["Set-Cookie"]
     assert "SameSite=Strict" in cookie and "HttpOnly" in cookie
+
+
+def test_redis_url_puts_rate_limit_counts_in_redis_unless_their_storage_is_set(make_app):
+    shared = make_app({"REDIS_URL": "redis://127.0.0.1:6399/0", "JOBS_IMMEDIATE": True})
+    assert shared.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6399/0"
+    chosen = make_app({"REDIS_URL": "redis://127.0.0.1:6399/0", "JOBS_IMMEDIATE": True,
+                       "RATELIMIT_STORAGE_URI": "memory://"})
+    assert chosen.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert make_app({}).config["RATELIMIT_STORAGE_URI"] == "memory://"

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..i18n import join_japanese_lines
 from ..models import Assignment, Course, Lesson, Module, Question, Quiz, utcnow
 from ..sanitize import render_markdown
-from ..services import quizzes
+from ..services import outline_cache, quizzes
 from .base import ContentLimits
 from .loader import CourseSpec, ModuleSpec, load_courses
 from .assignments import AssignmentSpec
@@ -57,6 +57,9 @@ def import_courses(path: Path | str) -> ImportReport:
     for spec in specs:
         _import_course(spec, report)
     db.session.flush()  # the caller (the CLI command) commits once
+    # Every import raises the content version, changed or not: each process's cached outlines are dropped once
+    # this commits (flushes of content rows raise it too; this makes an import's own guarantee explicit).
+    outline_cache.bump()
     return report
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import DDL, JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
@@ -83,3 +83,19 @@ class Lesson(db.Model):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
+
+
+class ContentVersion(db.Model):
+    """One row: a number raised by every change to course content (an import, a publish, any write to a course,
+    module, lesson, quiz, question or assignment), in the same transaction. Each process caches course outlines
+    under this number (``services/outline_cache.py``), so no process serves an outline older than the database's."""
+
+    __tablename__ = "content_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+# create_all (tests, the bench) gets the one row the migration inserts.
+event.listen(ContentVersion.__table__, "after_create",
+             DDL("INSERT INTO content_version (id, version) VALUES (1, 1)"))

@@ -23,7 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock, storage, unit_of_work
 from ..i18n import join_list
-from ..extensions import db
+from ..extensions import core_connection, db
 from ..models import (Assignment, Attachment, Cohort, CohortCourse, CohortMember, Course, Review, Submission,
                       SubmissionEvent, SubmissionVersion, User)
 from ..pagination import clamp_page
@@ -98,7 +98,7 @@ def active_assignments(course_ids: list[int]) -> dict[int, list[Assignment]]:
 def approved_assignment_ids(user: User, course_ids: list[int]) -> set[int]:
     if not user.is_authenticated or not course_ids:
         return set()
-    return set(db.session.scalars(select(Submission.assignment_id).where(
+    return set(core_connection().scalars(select(Submission.assignment_id).where(  # Core: ids only
         Submission.user_id == user.id, Submission.course_id.in_(course_ids), Submission.state == rules.APPROVED)))
 
 

@@ -193,11 +193,12 @@ def read_manifest(folder: Path) -> dict:
 
 
 def non_empty_tables() -> dict[str, int]:
-    """Tables of the current database that hold rows (``alembic_version`` does not count)."""
+    """Tables of the current database that hold rows (``alembic_version`` and ``content_version``, bookkeeping
+    that a new database already holds, do not count)."""
     found = {}
     preparer = db.engine.dialect.identifier_preparer
     for name in inspect(db.engine).get_table_names():
-        if name == "alembic_version":
+        if name in ("alembic_version", "content_version"):
             continue
         count = db.session.scalar(text(f"SELECT COUNT(*) FROM {preparer.quote(name)}"))
         if count:

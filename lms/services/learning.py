@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import load_only, undefer
+from sqlalchemy.orm import undefer
 
 from .. import unit_of_work
-from ..extensions import db
+from ..extensions import core_connection, db
 from ..models import Assignment, Course, Enrolment, Lesson, LessonCompletion, Module, Quiz, User
 from ..rules.progress import Progress, measure, next_item
 from . import assignments as assignment_service
+from . import outline_cache
 from . import quizzes
 
 
@@ -70,12 +71,6 @@ class CourseView:
     def is_done(self, step: Step) -> bool:
         kind = step_key(step)[0]
         return step.id in {"quiz": self.passed, "assignment": self.approved, "lesson": self.done}[kind]
-
-
-_OUTLINE_LESSON_COLUMNS = load_only(
-    Lesson.id, Lesson.course_id, Lesson.module_id, Lesson.slug, Lesson.position,
-    Lesson.minutes, Lesson.title_ja, Lesson.title_en,
-)
 
 
 def visible_courses() -> list[Course]:
@@ -134,29 +129,11 @@ def set_lesson_done(user: User, lesson: Lesson, done: bool) -> None:
     unit_of_work.progress_changed(user.id, lesson.course_id)
 
 
-def _outlines(course_ids: list[int]) -> tuple[dict[int, list[Module]], dict[int, list[Lesson]]]:
-    """Active modules per course and active lessons per module: two queries for any number of courses."""
-    modules = defaultdict(list)
-    lessons = defaultdict(list)
-    if not course_ids:
-        return modules, lessons
-    for module in db.session.scalars(
-        select(Module).where(Module.course_id.in_(course_ids), Module.archived_at.is_(None)).order_by(Module.position)
-    ):
-        modules[module.course_id].append(module)
-    for lesson in db.session.scalars(
-        select(Lesson).options(_OUTLINE_LESSON_COLUMNS)
-        .where(Lesson.course_id.in_(course_ids), Lesson.archived_at.is_(None)).order_by(Lesson.position)
-    ):
-        lessons[lesson.module_id].append(lesson)
-    return modules, lessons
-
-
 def _done_lessons(user: User, course_ids: list[int]) -> set[int]:
     if not user.is_authenticated or not course_ids:
         return set()
-    return set(db.session.scalars(select(LessonCompletion.lesson_id).where(
-        LessonCompletion.user_id == user.id, LessonCompletion.course_id.in_(course_ids))))
+    return set(core_connection().scalars(select(LessonCompletion.lesson_id).where(
+        LessonCompletion.user_id == user.id, LessonCompletion.course_id.in_(course_ids))))  # Core: ids only
 
 
 def _course_view(course: Course, outline: "_Outline", enrolled: bool) -> CourseView:
@@ -199,12 +176,19 @@ class _Outline:
 
 
 def _outline(user: User, course_ids: list[int]) -> _Outline:
-    """Everything the outlines of these courses need, in seven queries however many courses."""
-    modules, lessons = _outlines(course_ids)
-    live_quizzes = quizzes.active_quizzes(course_ids)
+    """Everything the outlines of these courses need: the cached outline (one query for the content version, four
+    more when it changed) and the user's own progress in three queries, however many courses."""
+    cached = outline_cache.outlines(course_ids)
+    modules, lessons, live_quizzes, live_assignments = {}, {}, {}, {}
+    for course_id, outline in cached.items():
+        modules[course_id] = outline.modules
+        for module in outline.modules:
+            lessons[module.id] = outline.lessons.get(module.id, [])
+        live_quizzes.update(outline.quizzes)
+        live_assignments.update(outline.assignments)
     passed, used_up = quizzes.standing(user, course_ids, live_quizzes)
-    return _Outline(modules, lessons, live_quizzes, assignment_service.active_assignments(course_ids),
-                    _done_lessons(user, course_ids), passed, used_up,
+    return _Outline(defaultdict(list, modules), defaultdict(list, lessons), live_quizzes,
+                    live_assignments, _done_lessons(user, course_ids), passed, used_up,
                     assignment_service.approved_assignment_ids(user, course_ids))
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock, unit_of_work
-from ..extensions import db
+from ..extensions import core_connection, db
 from ..models import Course, Enrolment, Question, Quiz, QuizAttempt, QuizChoicePick, QuizResponse, QuizResult, User
 from ..rules import grading
 
@@ -65,7 +65,7 @@ def standing(user: User, course_ids: list[int], quizzes: dict[int, Quiz]) -> tup
         return set(), set()
     limits = {quiz.id: quiz.max_attempts for quiz in quizzes.values()}
     passed, used_up = set(), set()
-    for quiz_id, is_passed, attempts in db.session.execute(
+    for quiz_id, is_passed, attempts in core_connection().execute(  # Core: three columns, no entities
         select(QuizResult.quiz_id, QuizResult.passed, QuizResult.attempts)
         .where(QuizResult.user_id == user.id, QuizResult.course_id.in_(course_ids))
     ):

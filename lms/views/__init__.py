@@ -6,10 +6,11 @@ from flask import has_request_context, jsonify, render_template, request, url_fo
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from .. import clock, i18n
 from ..extensions import db, login_manager
-from ..forms import ActionForm, LanguageForm
 from ..models import Assignment, Quiz
 from ..sanitize import safe_html
 from ..services import notifications as notification_service
@@ -72,7 +73,7 @@ def init_app(app) -> None:
             return {}
         # After a POST the same URL may not answer a GET: go home instead of to a 405.
         here = request.full_path.rstrip("?") if request.method == "GET" else ""
-        return {"language_form": LanguageForm(formdata=None, next=here),
+        return {"language_form": _TokenFields(here),  # posted to main.set_language, checked by LanguageForm
                 # A callable: the count is queried only by pages that show the header, once.
                 "unread_notifications": lambda: notification_service.unread_count(current_user)}
 
@@ -130,10 +131,26 @@ def _from_iso(value):
     return datetime.fromisoformat(value) if value else None
 
 
-def _token_form() -> ActionForm:
-    """``ActionForm()`` in templates: only its CSRF token is rendered, so it never reads the request body (error
-    pages render it too, and reading a body that was refused, e.g. too large, would fail again)."""
-    return ActionForm(formdata=None)
+class _TokenFields:
+    """What templates render of ``ActionForm()`` and of the language switch: the CSRF token input (and ``next``),
+    the same markup WTForms writes, without building a form per use (two or more on every page). It never reads
+    the request body (error pages render it too, and reading a body that was refused, e.g. too large, would fail
+    again)."""
+
+    def __init__(self, next_url: str = ""):
+        self._next = next_url
+
+    def csrf_token(self, id=False) -> Markup:  # noqa: A002 (WTForms' keyword)
+        return Markup('<input name="csrf_token" type="hidden" value="%s">') % generate_csrf()
+
+    @property
+    def next(self) -> Markup:
+        return Markup('<input id="next" name="next" type="hidden" value="%s">') % self._next
+
+
+def _token_form() -> _TokenFields:
+    """``ActionForm()`` in templates (the views validate posts with the real ``ActionForm``)."""
+    return _TokenFields()
 
 
 def step_url(course, step) -> str:
