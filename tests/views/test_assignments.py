@@ -299,6 +299,25 @@ def test_the_grading_view_shows_the_running_total_and_the_pass_mark_without_java
         assert 'class="grading-section-text"' in block
 
 
+def test_a_mentors_notice_stops_being_new_once_the_review_is_done(world, as_, make_user):
+    """Issue 13 §5 item 12: the 'submitted' notice is done when any allocated mentor releases the review."""
+    second = make_user("mentor", locale="en")
+    cohort = db.session.scalar(select(CohortMember.cohort_id).where(CohortMember.user_id == world["mentor"].id))
+    db.session.add(CohortMember(cohort_id=cohort, user_id=second.id, role="mentor"))
+    db.session.commit()
+    save(as_(world["trainee"]), world["trainee"], action="submit")
+    submission = submission_of(world["trainee"])
+    mentor, other = as_(world["mentor"]), as_(second)
+    for client in (mentor, other):
+        assert "<strong>New</strong>" in client.get("/notifications/").get_data(as_text=True)
+    review(mentor, submission, action="revise", scores={"evidence": 1, "clarity": 0}, comment="Add evidence.")
+    for client in (mentor, other):
+        html = client.get("/notifications/").get_data(as_text=True)
+        assert "<strong>New</strong>" not in html and 'class="unread"' not in html
+    assert db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id.in_((world["mentor"].id, second.id)), Notification.read_at.is_(None))) == 0
+
+
 def test_a_review_after_approval_is_refused(world, as_):
     save(as_(world["trainee"]), world["trainee"], action="submit")
     submission = submission_of(world["trainee"])
