@@ -8,6 +8,7 @@ into review and decide. Anything else is refused here, so no view or service can
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from .. import clock
@@ -106,6 +107,19 @@ def approval_problem(criteria: Sequence[Mapping], scores: Mapping[str, int], pas
     if total(scores) < pass_points:
         return "below_pass"
     return None
+
+
+@dataclass(frozen=True)
+class RunningTotal:
+    total: int
+    max: int
+    problem: str | None  # what approval_problem() says: "unscored", "below_minimum", "below_pass" or None
+
+
+def running_total(criteria: Sequence[Mapping], chosen: Mapping[str, object], pass_points: int) -> RunningTotal:
+    """The total the grading view shows for the levels picked so far (the same arithmetic as saving)."""
+    scores = clean_scores(criteria, chosen)
+    return RunningTotal(total(scores), max_points(criteria), approval_problem(criteria, scores, pass_points))
 
 
 # --- due dates

@@ -204,9 +204,13 @@ def _reviewable(submission_id):
 
 def _render_review(submission, typed=None, status=200):
     view = assignments.submission_view(submission, reviewer=True)
-    return render_template("assignments/review.html", submission=submission, assignment=submission.assignment,
+    assignment = submission.assignment
+    review = view.current.review
+    shown = typed["scores"] if typed else (review.scores if review else {})  # the levels the form shows picked
+    return render_template("assignments/review.html", submission=submission, assignment=assignment,
                            trainee=submission.user, view=view, typed=typed, diff=assignments.diff_view(view),
-                           due=assignments.due_for(submission.user_id, submission.assignment)), status
+                           due=assignments.due_for(submission.user_id, assignment),
+                           running=rules.running_total(assignment.criteria, shown, assignment.pass_points)), status
 
 
 @bp.get("/submissions/<id:submission_id>")

@@ -97,6 +97,15 @@ def test_gating_lists_the_gates_in_rubric_order():
     assert rules.gating([{"id": "b", "min_level": 1}, {"id": "a"}, {"id": "c", "min_level": 3}]) == ["b", "c"]
 
 
+def test_running_total_counts_the_levels_picked_so_far():
+    """What the grading view shows before saving: strings from the form, unknown points ignored."""
+    assert rules.running_total(CRITERIA, {}, 3) == rules.RunningTotal(0, 5, "unscored")
+    assert rules.running_total(CRITERIA, {"evidence": "3"}, 3) == rules.RunningTotal(3, 5, "unscored")
+    assert rules.running_total(CRITERIA, {"evidence": "1", "clarity": "0"}, 3) == rules.RunningTotal(1, 5, "below_pass")
+    assert rules.running_total(CRITERIA, {"evidence": 1, "clarity": 2}, 3) == rules.RunningTotal(3, 5, None)
+    assert rules.running_total(CRITERIA, {"evidence": "2", "clarity": "2"}, 3).total == 2  # 2 is no evidence level
+
+
 def test_due_date_is_the_end_of_the_day_in_tokyo():
     due = rules.due_at(date(2026, 4, 1), 14)
     assert due == datetime(2026, 4, 15, 14, 59, 59, tzinfo=timezone.utc)  # 23:59:59 JST

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -270,6 +271,51 @@ def test_scores_that_are_not_levels_are_ignored_and_the_total_is_computed_on_the
     review(as_(world["mentor"]), submission, scores={"evidence": 99, "clarity": 2}, comment="x")
     saved = db.session.scalar(select(Review))
     assert saved.scores == {"clarity": 2} and saved.total == 2
+
+
+def running_total(html: str) -> tuple[str, str]:
+    """The grading view's total box: (points, status sentence)."""
+    points = re.search(r'class="grading-total-points">(\d+)<', html).group(1)
+    status = re.search(r'class="grading-total-status" role="status">([^<]*)<', html).group(1)
+    return points, status
+
+
+def test_the_grading_view_shows_the_running_total_and_the_pass_mark_without_javascript(world, as_):
+    save(as_(world["trainee"]), world["trainee"], action="submit")
+    submission = submission_of(world["trainee"])
+    mentor = as_(world["mentor"])
+    html = mentor.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert running_total(html) == ("0", "Not every criterion is scored yet.")
+    assert "Pass mark: 3 points" in html and 'data-enough="Enough to approve."' in html  # the script's texts
+    # Refused (below the pass mark): the levels picked are shown back with their total.
+    html = review(mentor, submission, action="approve", scores={"evidence": 1, "clarity": 0}).get_data(as_text=True)
+    assert running_total(html) == ("1", "Below the pass mark: not enough to approve.")
+    review(mentor, submission, scores={"evidence": 99, "clarity": 2})  # a draft; 99 is no level
+    html = mentor.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert running_total(html) == ("2", "Not every criterion is scored yet.")
+    # Each section's comment box sits in that section's block, beside the trainee's text.
+    for section in ("problem", "solution"):
+        block = html.split(f'id="section-comment-{section}"')[0].rsplit('<section class="grading-section">', 1)[1]
+        assert 'class="grading-section-text"' in block
+
+
+def test_a_mentors_notice_stops_being_new_once_the_review_is_done(world, as_, make_user):
+    """Issue 13 §5 item 12: the 'submitted' notice is done when any allocated mentor releases the review."""
+    second = make_user("mentor", locale="en")
+    cohort = db.session.scalar(select(CohortMember.cohort_id).where(CohortMember.user_id == world["mentor"].id))
+    db.session.add(CohortMember(cohort_id=cohort, user_id=second.id, role="mentor"))
+    db.session.commit()
+    save(as_(world["trainee"]), world["trainee"], action="submit")
+    submission = submission_of(world["trainee"])
+    mentor, other = as_(world["mentor"]), as_(second)
+    for client in (mentor, other):
+        assert "<strong>New</strong>" in client.get("/notifications/").get_data(as_text=True)
+    review(mentor, submission, action="revise", scores={"evidence": 1, "clarity": 0}, comment="Add evidence.")
+    for client in (mentor, other):
+        html = client.get("/notifications/").get_data(as_text=True)
+        assert "<strong>New</strong>" not in html and 'class="unread"' not in html
+    assert db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id.in_((world["mentor"].id, second.id)), Notification.read_at.is_(None))) == 0
 
 
 def test_a_review_after_approval_is_refused(world, as_):

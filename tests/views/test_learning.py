@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.extensions import db
@@ -37,6 +38,21 @@ def test_self_enrolment_in_an_open_course(client, make_course, make_user):
     assert client.post_form(f"/courses/{course.slug}/enrol").status_code == 302  # a double click is harmless
     assert db.session.scalar(select(func.count(Enrolment.id))) == 1
     assert client.get(f"/courses/{course.slug}/lessons/lesson-1-1").status_code == 200
+
+
+@pytest.mark.parametrize("roles", [{"mentor"}, {"admin"}, {"mentor", "admin"}])
+def test_staff_are_never_offered_enrolment(as_, make_course, make_user, roles):
+    """A mentor's (or admin's) course page never offers 'Enrol in this course' (issue 13 §3)."""
+    course = make_course()  # open to self-enrolment
+    html = as_(make_user(roles)).get(f"/courses/{course.slug}/").get_data(as_text=True)
+    assert "Enrol in this course" not in html and f"/courses/{course.slug}/enrol" not in html
+    assert "read every lesson of this course without enrolling" in html
+
+
+def test_a_mentor_who_is_also_a_trainee_may_enrol(as_, make_course, make_user):
+    course = make_course()
+    html = as_(make_user({"mentor", "trainee"})).get(f"/courses/{course.slug}/").get_data(as_text=True)
+    assert "Enrol in this course" in html
 
 
 def test_assigned_course_refuses_self_enrolment(client, make_course, make_user):
