@@ -106,9 +106,9 @@ def _preview_page(item, moved: int | None = None, needs_confirmation: bool = Fal
 
 @bp.post("/staged/<token>/publish")
 def publish(token):
-    item = _staged_or_404(token)
     if not ActionForm().validate_on_submit():
         abort(400)
+    item = _staged_or_404(token)
     try:
         course, version = content_ops.publish(token, request.form.get("base", -1, type=int),
                                               request.form.get("confirm_new") == "1", current_user)
@@ -127,9 +127,9 @@ def publish(token):
 
 @bp.post("/staged/<token>/discard")
 def discard(token):
-    _staged_or_404(token)
     if not ActionForm().validate_on_submit():
         abort(400)
+    _staged_or_404(token)
     content_ops.discard(token)
     flash(_("The package was discarded; nothing changed."), "info")
     return redirect(url_for("content.index"))
@@ -178,10 +178,10 @@ def version_package(slug, number):
 def republish(slug, number):
     """Publish an earlier version again: it is staged like an upload and previewed first; publishing makes it a new
     version."""
-    course = _course_or_404(slug)
-    version = content_ops.get_version(course, number) or abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
+    course = _course_or_404(slug)
+    version = content_ops.get_version(course, number) or abort(404)
     try:
         item = content_ops.stage(version.package, target=course.slug, source="rollback",
                                  filename=f"{course.slug}-v{version.number}.zip", from_version=version.number)
@@ -219,9 +219,9 @@ def compare_versions(slug):
 
 @bp.post("/translations/<id:state_id>/checked")
 def mark_checked(state_id):
-    state = content_ops.get_state(state_id) or abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
+    state = content_ops.get_state(state_id) or abort(404)
     content_ops.mark_checked(state)
     audit.record("content.translation_checked", "course", state.course_id, details={"unit": state.unit})
     flash(_("%(unit)s is marked as checked: both languages are in step.", unit=state.label), "success")
