@@ -167,26 +167,26 @@ def history(slug):
                            action=ActionForm())
 
 
-@bp.get("/<slug>/versions/<id:number>/package.zip")
-def version_package(slug, number):
+@bp.get("/<slug>/versions/<id:version_id>/package.zip")
+def version_package(slug, version_id):  # the version's number in its course
     course = _course_or_404(slug)
-    version = content_ops.get_version(course, number) or abort(404)
+    version = content_ops.get_version(course, version_id) or abort(404)
     return _zip(version.package, f"{course.slug}-v{version.number}.zip")
 
 
-@bp.post("/<slug>/versions/<id:number>/republish")
-def republish(slug, number):
+@bp.post("/<slug>/versions/<id:version_id>/republish")
+def republish(slug, version_id):  # the version's number in its course
     """Publish an earlier version again: it is staged like an upload and previewed first; publishing makes it a new
     version."""
     if not ActionForm().validate_on_submit():
         abort(400)
     course = _course_or_404(slug)
-    version = content_ops.get_version(course, number) or abort(404)
+    version = content_ops.get_version(course, version_id) or abort(404)
     try:
         item = content_ops.stage(version.package, target=course.slug, source="rollback",
                                  filename=f"{course.slug}-v{version.number}.zip", from_version=version.number)
     except ContentError as error:
-        flash(_("Version %(n)d can no longer be published: %(problem)s", n=number, problem=str(error.problems[0])),
+        flash(_("Version %(n)d can no longer be published: %(problem)s", n=version_id, problem=str(error.problems[0])),
               "error")
         return redirect(url_for("content.history", slug=slug))
     return redirect(url_for("content.preview", token=item.token))
