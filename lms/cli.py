@@ -72,6 +72,78 @@ def import_courses_command(path, check):
         click.echo(line)
 
 
+def _tokyo(moment) -> str:
+    from . import clock
+
+    return moment.astimezone(clock.TOKYO).strftime("%Y-%m-%d %H:%M") if moment else "now"
+
+
+LANGUAGE_WORDS = {"ja": "Japanese", "en": "English"}
+
+
+def _drift_line(path: str, unit: str, label: str, changed: str, stale: str, when) -> str:
+    return (f"{path}: {unit} ({label}): the {LANGUAGE_WORDS[changed]} changed {_tokyo(when)} (Asia/Tokyo); "
+            f"the {LANGUAGE_WORDS[stale]} is out of step")
+
+
+@lms_cli.command("translation-status")
+@click.option("--check", "check_path", type=click.Path(file_okay=False, exists=True),
+              help="Report a folder (courses/ or one course) as it would be after importing it; change nothing.")
+def translation_status_command(check_path):
+    """List every unit whose two languages are out of step (one line each; the last line gives the count)."""
+    from .content import load_courses
+    from .content.importer import content_limits
+    from .models import Course
+    from .services import content_ops
+
+    lines = []
+    if check_path:
+        try:
+            specs = load_courses(check_path, content_limits())
+        except ContentError as error:
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            click.echo(f"{len(error.problems)} problem(s) found.", err=True)
+            sys.exit(1)
+        for spec in specs:
+            course = db.session.scalar(select(Course).where(Course.slug == spec.slug))
+            created, _resolved, remaining = content_ops.drift_preview(course, spec)
+            for item in remaining + created:
+                lines.append(_drift_line(item.path, item.unit, item.label, item.changed, item.stale, item.changed_at))
+    else:
+        for state in content_ops.out_of_step():
+            changed = "en" if state.stale == "ja" else "ja"
+            lines.append(_drift_line(state.paths.get(state.stale, ""), state.unit, state.label, changed, state.stale,
+                                     state.changed_at))
+    for line in sorted(lines):
+        click.echo(line)
+    click.echo(f"{len(lines)} unit(s) out of step")
+
+
+@lms_cli.command("content-history")
+@click.argument("course_slug")
+def content_history_command(course_slug):
+    """List the published versions of a course, newest first."""
+    from .models import Course
+    from .services import content_ops
+
+    course = db.session.scalar(select(Course).where(Course.slug == course_slug))
+    if course is None:
+        raise click.ClickException(f"no course '{course_slug}'")
+    for version in content_ops.versions(course):
+        who = version.user.email if version.user else "-"
+        if version.summary.get("first"):
+            summary = "first version: " + ", ".join(f"{n} {kind}" for kind, n in version.summary["counts"].items())
+        else:
+            changes = version.summary.get("changes", {})
+            summary = "; ".join(f"{kind}: " + ", ".join(f"{len(v)} {k}" for k, v in entry.items() if v)
+                                for kind, entry in changes.get("kinds", {}).items())
+            if changes.get("answer_keys"):
+                summary += f"; answer keys changed: {', '.join(changes['answer_keys'])}"
+            summary = summary.strip("; ") or "settings only"
+        click.echo(f"{version.number:>4}  {_tokyo(version.created_at)}  {version.source:<8}  {who}  {summary}")
+
+
 ROLE_NAMES = [role.value for role in Role]
 
 

@@ -29,6 +29,9 @@ class Defaults:
     COURSE_MAX_LESSON_KB = 1024
     COURSE_MAX_TOML_KB = 256
     COURSE_MAX_TREE_MB = 20
+    # Course packages uploaded at /admin/content: the zip's size and its number of files (unpacked, the limits above).
+    CONTENT_PACKAGE_MAX_MB = 10
+    CONTENT_PACKAGE_MAX_FILES = 500
 
     # Accounts
     OPEN_REGISTRATION = False
@@ -133,6 +136,8 @@ _ENV_TYPES = {
     "COURSE_MAX_LESSON_KB": int,
     "COURSE_MAX_TOML_KB": int,
     "COURSE_MAX_TREE_MB": int,
+    "CONTENT_PACKAGE_MAX_MB": int,
+    "CONTENT_PACKAGE_MAX_FILES": int,
     "OPEN_REGISTRATION": bool,
     "PASSWORD_MIN_LENGTH": int,
     "INVITATION_TTL_HOURS": int,

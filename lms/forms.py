@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, PasswordField, RadioField, SelectChoice,
                      SelectField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
@@ -197,3 +197,11 @@ class AnnouncementForm(FlaskForm):
     body_en = TextAreaField(_l("Text in English"), validators=[DataRequired(), Length(max=20000)],
                             description=_l("Markdown: **bold**, lists, links."), render_kw={"rows": 8})
     submit = SubmitField(_l("Post and send to the cohort"))
+
+
+class ContentUploadForm(FlaskForm):
+    package = FileField(_l("Course package (zip)"), validators=[FileRequired(_l("Choose a zip file."))],
+                        description=_l("A zip of one course folder, as downloaded here. Nothing changes until you "
+                                       "publish it after the preview."))
+    target = SelectField(_l("Course it replaces"), validate_choice=False)
+    submit = SubmitField(_l("Check and preview"))

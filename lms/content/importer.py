@@ -32,11 +32,13 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
+    versions: dict = field(default_factory=dict)  # course slug -> the CourseVersion this import recorded
 
     def lines(self) -> list[str]:
         return [f"{label}: {', '.join(items)}" for label, items in
                 (("created", self.created), ("updated", self.updated),
-                 ("unchanged", self.unchanged), ("archived", self.archived)) if items]
+                 ("unchanged", self.unchanged), ("archived", self.archived)) if items] + [
+            f"version {version.number} of {slug} recorded" for slug, version in self.versions.items()]
 
 
 def content_limits() -> ContentLimits:
@@ -47,16 +49,25 @@ def content_limits() -> ContentLimits:
                          tree_bytes=int(config["COURSE_MAX_TREE_MB"]) * 1024 * 1024)
 
 
-def import_courses(path: Path | str) -> ImportReport:
-    """Validate everything under ``path``, then import it all or nothing.
+def import_courses(path: Path | str, *, source: str = "cli", user=None) -> ImportReport:
+    """Validate everything under ``path``, then import it all or nothing. The one way content reaches the database:
+    the CLI and the admin console's publish both call it.
 
-    Raises ``ContentError`` (nothing written) when the files have problems. Adds to the caller's transaction.
+    Every imported course also gets its languages paired and, when it changed (or has no version yet), a new
+    version with its package (``lms.services.content_ops.record``; ``source`` "cli", "upload" or "rollback",
+    ``user`` who published). Raises ``ContentError`` (nothing written) when the files have problems. Adds to the
+    caller's transaction.
     """
+    from ..services import content_ops
+
     specs = load_courses(path, content_limits())
     report = ImportReport()
     for spec in specs:
-        _import_course(spec, report)
-    db.session.flush()  # the caller (the CLI command) commits once
+        course, changed = _import_course(spec, report)
+        version = content_ops.record(course, spec, changed, source, user)
+        if version is not None:
+            report.versions[spec.slug] = version
+    db.session.flush()  # the caller (the CLI command, or the request's unit of work) commits once
     # Every import raises the content version, changed or not: each process's cached outlines are dropped once
     # this commits (flushes of content rows raise it too; this makes an import's own guarantee explicit).
     outline_cache.bump()
@@ -73,7 +84,7 @@ def _set(row, **values) -> bool:
     return changed
 
 
-def _import_course(spec: CourseSpec, report: ImportReport) -> None:
+def _import_course(spec: CourseSpec, report: ImportReport) -> tuple[Course, bool]:
     course = db.session.scalar(select(Course).where(Course.slug == spec.slug))
     created = course is None
     if created:
@@ -151,6 +162,7 @@ def _import_course(spec: CourseSpec, report: ImportReport) -> None:
     if changed:
         course.imported_at = now
     (report.created if created else report.updated if changed else report.unchanged).append(spec.slug)
+    return course, changed or created
 
 
 def _render(text: str, lang: str) -> str:

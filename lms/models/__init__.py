@@ -5,6 +5,7 @@ from .assignment import (Assignment, Attachment, MentorAllocation, Notification,
                          SubmissionEvent, SubmissionVersion)
 from .base import UTCDateTime, utcnow
 from .certificate import AuditEvent, Certificate
+from .content import CourseVersion, TranslationState
 from .course import ContentVersion, Course, Lesson, Module
 from .mail import OutgoingMail
 from .progress import Cohort, CohortCourse, CohortMember, CohortPairing, Enrolment, LessonCompletion
@@ -14,7 +15,7 @@ from .user import ROLE_LABELS, Role, Token, TokenPurpose, User, UserSession
 __all__ = [
     "Announcement", "Assignment", "Attachment", "MentorAllocation", "Notification", "Review", "Submission", "SubmissionEvent",
     "SubmissionVersion",
-    "AuditEvent", "Certificate", "ContentVersion", "Cohort", "CohortCourse", "CohortMember", "CohortPairing", "Course", "Enrolment", "Lesson", "LessonCompletion",
+    "AuditEvent", "Certificate", "ContentVersion", "CourseVersion", "TranslationState", "Cohort", "CohortCourse", "CohortMember", "CohortPairing", "Course", "Enrolment", "Lesson", "LessonCompletion",
     "Module", "OutgoingMail", "Question", "Quiz", "QuizAttempt", "QuizChoicePick", "QuizResponse", "QuizResult",
     "ROLE_LABELS", "Role", "Token", "TokenPurpose", "User", "UserSession", "UTCDateTime", "utcnow",
 ]

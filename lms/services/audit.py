@@ -38,7 +38,7 @@ def record(action: str, target_type: str = "", target_id: str | int = "", detail
 
 # --- reading the trail (the admin page and its CSV export) --------------------------------------------------------
 
-TARGET_TYPES = ("user", "certificate", "submission", "cohort", "mail", "address")
+TARGET_TYPES = ("user", "certificate", "submission", "cohort", "mail", "address", "course")
 EXPORT_BATCH = 500  # rows read from the database, and written to the response, at a time
 
 

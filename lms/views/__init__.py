@@ -30,11 +30,11 @@ class IdConverter(IntegerConverter):
 
 def init_app(app) -> None:
     app.url_map.converters["id"] = IdConverter
-    from . import (account, admin, announcements, assignments, audit, auth, calendar, catalog, certificates,
+    from . import (account, admin, announcements, assignments, audit, auth, calendar, catalog, certificates, content,
                    credentials, learn, main, notifications, quiz, reports)
 
     for module in (main, auth, account, catalog, learn, quiz, assignments, notifications, admin, reports,
-                   certificates, credentials, audit, announcements, calendar):
+                   certificates, credentials, audit, announcements, calendar, content):
         app.register_blueprint(module.bp)
 
     login_manager.init_app(app)

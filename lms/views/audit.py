@@ -26,6 +26,8 @@ ACTION_LABELS = {
     "user.deactivate": _l("Account deactivated"),
     "user.activate": _l("Account reactivated"),
     "content.import": _l("Courses imported"),
+    "content.publish": _l("Course content published"),
+    "content.translation_checked": _l("Translation marked as checked"),
     "review.approve": _l("Assignment approved"),
     "review.revise": _l("Revision requested"),
     "certificate.issue": _l("Certificate issued"),
@@ -47,7 +49,8 @@ ACTION_LABELS = {
     "mail.send_again": _l("Failed mail sent again"),
 }
 TARGET_LABELS = {"user": _l("Person"), "certificate": _l("Certificate"), "submission": _l("Submission"),
-                 "cohort": _l("Cohort"), "mail": _l("Mail"), "address": _l("Client address")}
+                 "cohort": _l("Cohort"), "mail": _l("Mail"), "address": _l("Client address"),
+                 "course": _l("Course")}
 # Events without an actor: these come from visitors who were not signed in, the rest from the system.
 ANONYMOUS_ACTIONS = {"login.failure", "login.throttled"}
 

@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..forms import ActionForm
-from ..services import announcements, learning
+from ..i18n import current_language
+from ..services import announcements, content_ops, learning
 from . import step_url
 
 bp = Blueprint("learn", __name__)
@@ -38,8 +39,10 @@ def lesson(slug, lesson_slug):
     module = next((mv for mv in view.modules if mv.module.id == lesson.module_id), None)
     if module is None:  # a live lesson left in an archived module: treat as gone
         abort(404)
+    drift = content_ops.stale_units(course.id, [f"lesson:{lesson.slug}"]).get(f"lesson:{lesson.slug}")
     return render_template("learn/lesson.html", view=view, lesson=lesson, module=module,
-                           previous=previous, following=following, done=lesson.id in view.done)
+                           previous=previous, following=following, done=lesson.id in view.done,
+                           drift=drift if drift is not None and drift.stale == current_language() else None)
 
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/complete")

@@ -6,11 +6,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import clock, unit_of_work
-from ..i18n import join_list
+from ..i18n import current_language, join_list
 from ..forms import ActionForm
 from ..rules import grading
 from ..security import role_required
-from ..services import learning, quizzes
+from ..services import content_ops, learning, quizzes
 from . import background_answer, background_request, saved_at
 
 bp = Blueprint("quiz", __name__)
@@ -80,8 +80,18 @@ def _open_attempt_page(attempt_id, template):
     attempt = _own_attempt(attempt_id, taking=True)
     if attempt.state != "in_progress" or quizzes.is_overdue(attempt):
         return _closed_redirect(attempt)
+    questions = quizzes.shown_questions(attempt)
     return render_template(template, attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.module.course,
-                           questions=quizzes.shown_questions(attempt), minutes_left=quizzes.minutes_left(attempt))
+                           questions=questions, minutes_left=quizzes.minutes_left(attempt),
+                           drifts=_question_drifts(attempt.quiz, questions))
+
+
+def _question_drifts(quiz, questions) -> dict:
+    """Question id -> its out-of-step pairing, for questions whose reader's language is the one behind."""
+    units = {f"question:{quiz.slug}/{sq.question.key}": sq.question.id for sq in questions}
+    language = current_language()
+    return {units[key]: state for key, state in content_ops.stale_units(quiz.course_id, list(units)).items()
+            if state.stale == language}
 
 
 @bp.get("/quiz-attempts/<id:attempt_id>")

@@ -67,7 +67,7 @@ def test_a_database_failure_midway_leaves_nothing(app, root, monkeypatch):
     def fail_on_second(spec, report):
         if spec.slug == "second":
             raise RuntimeError("database went away")
-        real(spec, report)
+        return real(spec, report)
 
     monkeypatch.setattr(importer, "_import_course", fail_on_second)
     with pytest.raises(RuntimeError):

@@ -41,6 +41,7 @@ ANON, A, B, M1, M2, ADMIN = "anonymous", "trainee", "other_trainee", "mentor", "
 ACTORS = (ANON, A, B, M1, M2, ADMIN)
 
 LOGIN = "login"  # a redirect to the login page
+NO_TOKEN = "0" * 32  # a staged package's token that was never issued
 ALLOWED = "allowed"  # anything but 401/403/404/405, a redirect to the login page or a server error
 
 
@@ -278,6 +279,21 @@ def matrix(w) -> dict[str, dict[str, Check]]:
         "admin.confirm_import": {"POST": Check(f"/admin/cohorts/{w.scratch_cohort}/import/confirm",
                                                admins(Redirect("/admin/cohorts/")))},
         "admin.import_template": {"GET": Check(f"/admin/cohorts/{w.cohort}/import/template.csv", admins(200))},
+        # --- course content: admins only; a staged package that does not exist is a 404 even for them
+        "content.index": {"GET": Check("/admin/content/", admins(200))},
+        "content.download": {"GET": Check(f"/admin/content/{course}/package.zip", admins(200))},
+        "content.upload": {"POST": Check("/admin/content/upload", admins(422))},  # no file: shown again
+        "content.preview": {"GET": Check(f"/admin/content/staged/{NO_TOKEN}", admins(404))},
+        "content.preview_item": {"GET": Check(f"/admin/content/staged/{NO_TOKEN}/lesson/{lesson}", admins(404))},
+        "content.publish": {"POST": Check(f"/admin/content/staged/{NO_TOKEN}/publish", admins(404))},
+        "content.discard": {"POST": Check(f"/admin/content/staged/{NO_TOKEN}/discard", admins(404))},
+        "content.history": {"GET": Check(f"/admin/content/{course}/history", admins(200))},
+        "content.compare_versions": {"GET": Check(f"/admin/content/{course}/compare", admins(200))},
+        "content.version_package": {"GET": Check(f"/admin/content/{course}/versions/1/package.zip", admins(200))},
+        # stages the package for a preview; nothing is published
+        "content.republish": {"POST": Check(f"/admin/content/{course}/versions/1/republish",
+                                            admins(Redirect("/admin/content/staged/")))},
+        "content.mark_checked": {"POST": Check("/admin/content/translations/999999/checked", admins(404))},
         "reports.report": {"GET": Check(f"/admin/cohorts/{w.cohort}/report", admins(200))},
         "reports.report_csv": {"POST": Check(f"/admin/cohorts/{w.cohort}/report.csv", admins(200))},
         "reports.grades_csv": {"POST": Check(f"/admin/cohorts/{w.cohort}/grades.csv", admins(200))},

@@ -727,3 +727,17 @@ def test_the_quiz_status_treats_an_attempt_as_over_only_after_the_grace(client, 
     [closed] = status.attempts
     assert closed.state == "graded" and closed.closed_by_deadline and closed.percent == 100.0
     assert status.result is not None and status.result.passed
+
+
+def test_a_question_whose_english_changed_shows_japanese_readers_a_notice(make_quiz, trainee, client):
+    make_quiz()
+    make_quiz(toml=quiz_toml().replace('en = "Pick one"', 'en = "Pick exactly one"'))  # only the English changed
+    client.login(trainee(locale="ja"))
+    attempt = start(client)
+    page = client.get(f"/quiz-attempts/{attempt.id}").get_data(as_text=True)
+    assert page.count("この問題の英語版は") == 1
+    assert 'form="drift-language" name="lang" value="en"' in page and 'id="drift-language"' in page
+    client.logout()
+    client.login(trainee(locale="en"))
+    page = client.get(f"/quiz-attempts/{start(client).id}").get_data(as_text=True)
+    assert "version of this question was updated" not in page and 'id="drift-language"' not in page
