@@ -17,7 +17,7 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.models import (Assignment, Cohort, CohortMember, Course, Enrolment, Lesson, LessonCompletion, Quiz,
                         QuizResult, Role, TokenPurpose, User)
-from lms.services import accounts, announcements, assignments, certificates, quizzes
+from lms.services import accounts, announcements, assignments, certificates, content_ops, quizzes
 
 from ..conftest import PASSWORD
 
@@ -48,10 +48,19 @@ class Site:
     announcement: int
     invitation: str
     reset: str
+    staged: str  # a course package uploaded for preview (the admin content pages)
+    staged_lesson: str
+
+
+# A section as long as a real one (several paragraphs), so that the grading view's work column is taller than the
+# screen and its rubric panel has to stay in view while the mentor scrolls.
+PARAGRAPH = ("KISTEC の支援で非臨床試験を計画しています。動物試験は CIEM の施設で行い、結果を PMDA の対面助言で確認します。"
+             " We plan the pivotal toxicology study with a CRO in Kawasaki and keep the CMC comparability plan in step.")
 
 
 def _texts(assignment: Assignment, words: str) -> dict[str, str]:
-    return {section["id"]: f"{words}\n\n- KISTEC の支援で非臨床試験を計画しています。\n- Partnering with a CRO in Kawasaki."
+    body = "\n\n".join([PARAGRAPH] * 4)
+    return {section["id"]: f"{words}\n\n{body}\n\n- KISTEC の支援で非臨床試験を計画しています。\n- Partnering with a CRO in Kawasaki."
             for section in assignment.sections}
 
 
@@ -127,12 +136,16 @@ def seed(app) -> Site:
         reset = accounts._issue_token(users["peer"], TokenPurpose.PASSWORD_RESET, timedelta(hours=2))
         db.session.flush()
         lesson = _lessons(working)[3]
+        # An admin's upload waiting in preview: the working course's own package, as the content page downloads it.
+        staged = content_ops.stage(content_ops.course_package(working), target=WORKING, source="upload",
+                                   filename=f"{WORKING}.zip")
         site = Site(ids={who: user.id for who, user in users.items()}, cohort_id=cohort.id,
                     member_id=members["peer"].id, lesson=(WORKING, lesson.slug),
                     quiz=(WORKING, quiz_list[0].slug), assignment=(WORKING, waiting_assignment.slug),
                     waiting_submission=waiting.id, reviewed_submission=reviewed[-1].id,
                     open_attempt=open_attempt.id, finished_attempt=finished.id,
-                    certificate=certificate.public_id, announcement=notice.id, invitation=invitation, reset=reset)
+                    certificate=certificate.public_id, announcement=notice.id, invitation=invitation, reset=reset,
+                    staged=staged.token, staged_lesson=lesson.slug)
         db.session.commit()
         return site
 
