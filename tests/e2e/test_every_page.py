@@ -112,7 +112,7 @@ KEY_PAGES = {
 LANDING = {"trainee": "/dashboard", "mentor": "/reviews/", "admin": "/admin/"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # seeded once: pytest may run this module's browser and plain tests apart
 def site(live_app, base_url):
     with live_app.app_context():
         data = seed(live_app)

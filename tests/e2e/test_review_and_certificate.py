@@ -168,7 +168,7 @@ def test_cohort_review_revision_certificate_and_revocation(open_as, in_app, tmp_
     row.locator("a").click()
     mentor.wait_for_url(re.compile(r"/submissions/\d+$"))
     expect(mentor.locator(".facts")).to_contain_text(LATIN)
-    expect(mentor.locator(".submitted-section").nth(1)).to_contain_text("セクション2の下書き。")
+    expect(mentor.locator(".grading-section").nth(1)).to_contain_text("セクション2の下書き。")
     attachment = mentor.locator("ul.attachments a", has_text="consultation-package.pdf")
     download = mentor.request.get(attachment.get_attribute("href"))
     assert download.ok and download.headers["content-type"] == "application/pdf"

@@ -28,6 +28,12 @@ def test_enrol_read_and_pass_a_quiz(browser, base_url, in_app, page):
         trainee_id = db.session.scalar(select(User.id).where(User.email == "trainee@example.org"))
         course_id = db.session.scalar(select(Course.id).where(Course.slug == COURSE))
 
+    # How many graded attempts the item analysis counts before this trainee's.
+    mentor = new_page(browser, base_url, "en-US")
+    log_in(mentor, "mentor")
+    mentor.goto(f"{QUIZ}/analysis")
+    graded_before = int(mentor.locator(".facts dd").first.inner_text())
+
     # The admin (in English) enrols the trainee.
     admin = new_page(browser, base_url, "en-US")
     log_in(admin, "admin")
@@ -86,12 +92,10 @@ def test_enrol_read_and_pass_a_quiz(browser, base_url, in_app, page):
     page.goto(f"/courses/{COURSE}/")
     expect(page.locator(".quiz-step").first).to_contain_text("合格")
 
-    # A mentor (in English) sees the attempt in the item analysis.
-    mentor = new_page(browser, base_url, "en-US")
-    log_in(mentor, "mentor")
+    # A mentor (in English) sees the attempt in the item analysis (other browser tests may have graded some before).
     mentor.goto(f"{QUIZ}/analysis")
     expect(mentor.locator(".facts")).to_contain_text("Graded attempts")
-    expect(mentor.locator(".facts dd").first).to_have_text("1")
+    expect(mentor.locator(".facts dd").first).to_have_text(str(graded_before + 1))
     expect(mentor.locator("table.analysis")).to_contain_text("100%")
 
 
