@@ -7,8 +7,10 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel import negotiate_locale
+from babel.support import NullTranslations
 from flask import has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask.globals import _cv_app
+from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -35,8 +37,43 @@ def select_locale() -> str | None:
     return negotiate_locale(wanted, LANGUAGES, sep="-") or DEFAULT_LANGUAGE
 
 
+def translations():
+    """The catalogue of the current locale, looked up once per request rather than once per string.
+
+    A page calls gettext hundreds of times; Flask-Babel resolves domain, locale and catalogue through three
+    context proxies on each call. This remembers the answer beside Flask-Babel's own locale, keyed by that
+    locale object, so ``force_locale`` (which swaps it) and ``refresh`` (which drops it) are still obeyed.
+    """
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        return NullTranslations()
+    state = app_ctx.g.__dict__.get("_flask_babel")
+    if state is not None:
+        remembered = getattr(state, "lms_translations", None)
+        if remembered is not None and remembered[0] is getattr(state, "babel_locale", None):
+            return remembered[1]
+    found = get_translations()
+    state = app_ctx.g.__dict__.get("_flask_babel")
+    if state is not None and getattr(state, "babel_locale", None) is not None:
+        state.lms_translations = (state.babel_locale, found)
+    return found
+
+
+def install_template_gettext(jinja_env) -> None:
+    """``_()`` and friends in templates through ``translations()`` (newstyle: Jinja escapes and formats)."""
+    jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
 def current_language() -> str:
-    locale = get_locale()
+    app_ctx = _cv_app.get(None)
+    state = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    locale = getattr(state, "babel_locale", None) or get_locale()  # Flask-Babel's own per-request answer, if known
     return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT_LANGUAGE
 
 

@@ -179,3 +179,15 @@ def test_english_dates_name_the_month(app):
         assert "/" not in format_when(moment, "short")
     with app.test_request_context(), force_locale("ja"):
         assert format_when(moment, "short") == "2026/12/05 14:03"
+
+
+def test_template_strings_follow_a_locale_forced_inside_a_request(app):
+    """The per-request catalogue is keyed by Flask-Babel's locale, so force_locale still switches it."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string("{{ _('Log out') }}") == "Log out"
+        with force_locale("ja"):
+            assert render_template_string("{{ _('Log out') }}") == "ログアウト"
+        assert render_template_string("{{ _('Log out') }}") == "Log out"

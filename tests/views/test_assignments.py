@@ -684,3 +684,17 @@ def test_a_review_by_someone_not_allowed_is_refused_by_the_service_and_is_a_404_
     assert len(calls) == 2 and response.status_code == 404
     assert submission_of(trainee).state == "submitted"
     assert db.session.scalar(select(func.count(Review.id))) == 0
+
+
+def test_a_section_diff_shows_each_line_kept_removed_or_added_in_reading_order():
+    from lms.services.assignments import section_diff
+
+    old = "Market: 10,000 patients\nPrice: unknown\nPartner: none"
+    new = "Market: 10,000 patients\nPrice: ¥1.2M per year\nPartner: none\nRisks: listed"
+    assert [(line.op, line.text) for line in section_diff(old, new)] == [
+        ("same", "Market: 10,000 patients"),
+        ("removed", "Price: unknown"), ("added", "Price: ¥1.2M per year"),
+        ("same", "Partner: none"),
+        ("added", "Risks: listed"),
+    ]
+    assert section_diff("", "") == [] and [line.op for line in section_diff(None, "a")] == ["added"]
