@@ -35,7 +35,7 @@ from ..pagination import clamp_page
 from ..rules import review
 from ..rules.review import PROGRAM_TIMEZONE
 from ..rules.completion import ASSIGNMENT, LESSON, QUIZ, QuizStanding, Reason, Record, Requirement, missing
-from . import audit, notifications, people
+from . import audit, notifications, outline_cache, people
 
 log = logging.getLogger(__name__)
 PUBLIC_ID_BYTES = 18  # 144 random bits, 24 URL-safe characters
@@ -67,38 +67,27 @@ class Requirements:
 
 
 def requirements(course: Course) -> Requirements:
-    """The live steps the course's [completion] rules require, in course order: three queries."""
+    """The live steps the course's [completion] rules require, in course order, read from the cached outline
+    (no query while it is cached; a transaction that changed content reads its own, uncached)."""
     rules = course.completion_rules or {}
     wanted = {kind: (set(rules[kind]) if rules.get(kind) is not None else None)
               for kind in ("lessons", "quizzes", "assignments")}
-    found = []  # (module position, kind rank, position, Requirement)
-    live_module = (Module.archived_at.is_(None), Module.course_id == course.id)
-    for lesson, module_position in db.session.execute(
-        select(Lesson, Module.position).join(Module, Lesson.module_id == Module.id)
-        .options(load_only(Lesson.id, Lesson.slug, Lesson.position, Lesson.title_ja, Lesson.title_en))
-        .where(Lesson.archived_at.is_(None), *live_module)
-    ):
-        if wanted["lessons"] is None or lesson.slug in wanted["lessons"]:
-            found.append((module_position, 0, lesson.position, Requirement(LESSON, lesson.id, _titles(lesson))))
-    limits = {}
-    for quiz, module_position in db.session.execute(
-        select(Quiz, Module.position).join(Module, Quiz.module_id == Module.id)
-        .where(Quiz.archived_at.is_(None), *live_module)
-    ):
-        if wanted["quizzes"] is None or quiz.slug in wanted["quizzes"]:
-            found.append((module_position, 1, 0, Requirement(QUIZ, quiz.id, _titles(quiz))))
+
+    def required(kind: str, slug: str) -> bool:
+        return wanted[kind] is None or slug in wanted[kind]
+
+    outline = outline_cache.outlines([course.id])[course.id]
+    items, limits = [], {}
+    for module in outline.modules:
+        items.extend(Requirement(LESSON, lesson.id, _titles(lesson))
+                     for lesson in outline.lessons.get(module.id, []) if required("lessons", lesson.slug))
+        quiz = outline.quizzes.get(module.id)
+        if quiz is not None and required("quizzes", quiz.slug):
+            items.append(Requirement(QUIZ, quiz.id, _titles(quiz)))
             limits[quiz.id] = quiz.max_attempts
-    for assignment, module_position in db.session.execute(
-        select(Assignment, Module.position).join(Module, Assignment.module_id == Module.id)
-        .options(load_only(Assignment.id, Assignment.slug, Assignment.position, Assignment.title_ja,
-                           Assignment.title_en))
-        .where(Assignment.archived_at.is_(None), *live_module)
-    ):
-        if wanted["assignments"] is None or assignment.slug in wanted["assignments"]:
-            found.append((module_position, 2, assignment.position,
-                          Requirement(ASSIGNMENT, assignment.id, _titles(assignment))))
-    found.sort(key=lambda entry: entry[:3])
-    return Requirements([entry[3] for entry in found], rules.get("min_quiz_score"), limits)
+        items.extend(Requirement(ASSIGNMENT, assignment.id, _titles(assignment))
+                     for assignment in outline.assignments.get(module.id, []) if required("assignments", assignment.slug))
+    return Requirements(items, rules.get("min_quiz_score"), limits)
 
 
 def _titles(row) -> dict:

@@ -166,6 +166,7 @@ def test_admin_list_filters_by_cohort(world, as_, make_user):
 def test_admin_list_runs_a_fixed_number_of_queries(world, as_, make_user, count_queries):
     client = as_(world["admin"])
     url = f"/admin/certificates?course={world['course'].slug}"
+    client.get(url)  # the course outline is cached from here on, as on a busy server
     counts = []
     for extra in (0, 30):
         for _ in range(extra):
