@@ -53,7 +53,10 @@ class Submission(db.Model):
     """A trainee's work on one assignment, across all its versions."""
 
     __table_args__ = (UniqueConstraint("assignment_id", "user_id"),
-                      Index("ix_submission_state_waiting", "state", "waiting_since"))
+                      Index("ix_submission_state_waiting", "state", "waiting_since"),
+                      # A trainee's work in a course (outlines, standings): without it the planner walks the
+                      # whole course's submissions.
+                      Index("ix_submission_user_course", "user_id", "course_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"), index=True)

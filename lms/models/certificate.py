@@ -24,6 +24,7 @@ class Certificate(db.Model):
         # a renewal, makes room for the next. Partial unique indexes exist on both SQLite and PostgreSQL.
         Index("uq_certificate_in_force", "user_id", "course_id", unique=True,
               sqlite_where=text(IN_FORCE), postgresql_where=text(IN_FORCE)),
+        Index("ix_certificate_user_course", "user_id", "course_id"),  # a trainee's certificates of a course, any state
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -28,7 +28,8 @@ class Enrolment(db.Model):
 
 
 class LessonCompletion(db.Model):
-    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),
+                      Index("ix_lesson_completion_user_course", "user_id", "course_id"))  # a trainee's lessons done
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)

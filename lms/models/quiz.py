@@ -105,7 +105,8 @@ class QuizChoicePick(db.Model):
 class QuizResult(db.Model):
     """The grade that stands for a trainee and a quiz (by the quiz's grading policy)."""
 
-    __table_args__ = (UniqueConstraint("user_id", "quiz_id"),)
+    __table_args__ = (UniqueConstraint("user_id", "quiz_id"),
+                      Index("ix_quiz_result_user_course", "user_id", "course_id"))  # a trainee's results in a course
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
