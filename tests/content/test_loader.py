@@ -246,7 +246,7 @@ def test_shipped_courses_issue_certificates():
     courses = {c.slug: c for c in load_courses(Path(__file__).resolve().parents[2] / "courses")}
     assert courses["global-entrepreneur"].completion["issue"] == "automatic"
     assert courses["regulatory-science"].completion["issue"] == "admin"
-    assert all(len(c.completion["quizzes"]) == 5 and c.completion["assignments"] for c in courses.values())
+    assert all(len(c.completion["quizzes"]) >= 5 and c.completion["assignments"] for c in courses.values())
 
 
 def test_cover_is_a_named_colour_or_nothing(tmp_path):
