@@ -269,3 +269,23 @@ def test_cover_image_is_stored_with_a_digest_and_removed_with_its_line(app, root
     import_courses(root)
     db.session.refresh(course)
     assert course.cover_image is None and course.cover_image_digest == ""
+
+
+def test_each_shipped_course_is_a_program_not_a_primer():
+    """Issue 15: at least 8 modules (each with 2 lessons and a quiz), 8 hours of reading and 4 assessed assignments."""
+    for course in load_courses(REPO / "courses"):
+        minutes = sum(lesson.minutes for module in course.modules for lesson in module.lessons)
+        assignments = [a for module in course.modules for a in module.assignments]
+        assert len(course.modules) >= 8, course.slug
+        assert minutes >= 480, f"{course.slug}: {minutes} reading minutes"
+        assert len(assignments) >= 4, course.slug
+
+
+def test_declared_reading_minutes_are_honest():
+    """Dense regulatory text with tables reads at 55 or more English words a minute; a lesson declaring more
+    minutes than that would inflate the program's hours."""
+    for course in load_courses(REPO / "courses"):
+        for module in course.modules:
+            for lesson in module.lessons:
+                assert lesson.minutes > 0, lesson.slug
+                assert _words(lesson.body["en"]) / lesson.minutes >= 55, f"{course.slug}/{lesson.slug}"
