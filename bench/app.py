@@ -9,6 +9,7 @@ gunicorn runs it as ``bench.app:create()``, configured from ``BENCH_*`` environm
 
 from __future__ import annotations
 
+import gc
 import os
 
 from flask import Flask
@@ -49,4 +50,5 @@ def create(config: dict | None = None) -> Flask:
                               os.environ["BENCH_SECRET_KEY"])
     app = create_app(config)
     add_trivial_route(app)
+    gc.freeze()  # as wsgi.py does in production
     return app
