@@ -22,15 +22,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import load_only
 
 from .. import clock, storage
 from ..urls import external_url, site_path
 from ..extensions import db
 from ..fonts import unprintable
 from ..i18n import LANGUAGES, format_score
-from ..models import (Assignment, Certificate, Cohort, CohortMember, Course, Enrolment, Lesson, LessonCompletion, Module, Quiz, QuizResult,
-                      Submission, User)
+from ..models import (Certificate, Cohort, CohortMember, Course, Enrolment, LessonCompletion, QuizResult, Submission,
+                      User)
 from ..pagination import clamp_page
 from ..rules import review
 from ..rules.review import PROGRAM_TIMEZONE
