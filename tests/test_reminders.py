@@ -81,7 +81,7 @@ def test_due_in_three_days_and_in_one_day_once_each_in_the_recipients_language(w
     assert mails_to(outbox, world.en)[-1]["Subject"] == "Due tomorrow: Business plan"
     assert mails_to(outbox, world.ja)[-1]["Subject"] == "明日が締切：事業計画"
 
-    kinds = db.session.scalars(select(Notification).where(Notification.user_id == world.en.id)).all()
+    kinds = db.session.scalars(select(Notification).where(Notification.user_id == world.en.id).order_by(Notification.id)).all()
     assert [n.kind for n in kinds] == ["due_soon", "due_soon"]
     with app_locale("en"):
         assert notifications.text(kinds[0]) == "“Business plan” is due in 3 days."
